@@ -13,6 +13,7 @@ import hashlib
 import http.client
 import logging
 import os
+import urllib.error
 import urllib.request
 import zlib
 
@@ -249,6 +250,15 @@ def _download_to(url, fileobj, timeout):
         )
 
 
+def _describe_failure(exc):
+    # URLError wraps the socket error in .reason; HTTPError's str has the code.
+    if isinstance(exc, urllib.error.URLError) and not isinstance(
+        exc, urllib.error.HTTPError
+    ):
+        return str(exc.reason)
+    return f"{exc}" or type(exc).__name__
+
+
 def _download(dataset, remote, target_dir, mirrors):
     """Download ``remote`` into ``target_dir`` from the first mirror that works.
 
@@ -267,7 +277,7 @@ def _download(dataset, remote, target_dir, mirrors):
         except (OSError, http.client.HTTPException, ValueError) as exc:
             # OSError covers URLError/HTTPError, refused connections and
             # timeouts; ValueError covers bad URLs and checksum mismatches.
-            reason = getattr(exc, "reason", None) or exc
+            reason = _describe_failure(exc)
             failures.append(f"  - {url}: {reason}")
             logger.info("Download from %s failed: %s", url, reason)
             continue
