@@ -245,9 +245,7 @@ def _download_to(url, fileobj, timeout):
     # http.client returns a short body without complaint when the connection
     # drops early, so compare with the announced length ourselves.
     if announced is not None and received != int(announced):
-        raise OSError(
-            f"transfer interrupted: received {received} of {announced} bytes"
-        )
+        raise OSError(f"transfer interrupted: received {received} of {announced} bytes")
 
 
 def _describe_failure(exc):

@@ -146,15 +146,21 @@ def test_local_files_are_used_without_download(tiny, server, tmp_path):
     for part in ("train", "test"):
         bunch = fetch_mnist(data_home=tmp_path, subset=part, mirrors=[mirror])
         check_tiny_bunch(bunch, tiny, part)
-        assert bunch.filenames[0] == os.path.join(str(tmp_path), "mnist", tiny.spec.files[f"{part}_images"].filename)
+        assert bunch.filenames[0] == os.path.join(
+            str(tmp_path), "mnist", tiny.spec.files[f"{part}_images"].filename
+        )
     assert server.requests == []
 
 
 def test_subsets_and_splits(tiny, tmp_path):
     put_files(tmp_path / "mnist", tiny.gz)
-    X, y = fetch_mnist(data_home=tmp_path, subset="all", normalize=False, return_X_y=True)
+    X, y = fetch_mnist(
+        data_home=tmp_path, subset="all", normalize=False, return_X_y=True
+    )
     assert X.dtype == np.uint8 and X.shape == (14, 30)
-    np.testing.assert_array_equal(y, np.concatenate([tiny.labels["train"], tiny.labels["test"]]))
+    np.testing.assert_array_equal(
+        y, np.concatenate([tiny.labels["train"], tiny.labels["test"]])
+    )
 
     # The Theano split: the validation set is the end of the training file.
     train = fetch_mnist(data_home=tmp_path, split="theano", subset="train")
@@ -162,7 +168,9 @@ def test_subsets_and_splits(tiny, tmp_path):
     test = fetch_mnist(data_home=tmp_path, split="theano", subset="test")
     np.testing.assert_array_equal(train.target, np.arange(7))
     np.testing.assert_array_equal(valid.target, [7, 8, 9])
-    np.testing.assert_array_equal(valid.images[-1], tiny.images["train"][-1] / np.float32(255))
+    np.testing.assert_array_equal(
+        valid.images[-1], tiny.images["train"][-1] / np.float32(255)
+    )
     check_tiny_bunch(test, tiny, "test")
     assert (valid.split, valid.subset) == ("theano", "valid")
 
@@ -170,12 +178,16 @@ def test_subsets_and_splits(tiny, tmp_path):
 def test_data_home_from_environment(tiny, tmp_path, monkeypatch):
     put_files(tmp_path / "mnist", tiny.gz)
     monkeypatch.setenv("SKMNIST_DATA", str(tmp_path))
-    check_tiny_bunch(fetch_mnist(subset="test", download_if_missing=False), tiny, "test")
+    check_tiny_bunch(
+        fetch_mnist(subset="test", download_if_missing=False), tiny, "test"
+    )
 
 
 def test_uncompressed_local_copies_are_found(tiny, tmp_path):
     put_files(tmp_path / "mnist", tiny.gz, uncompressed=True)
-    check_tiny_bunch(fetch_mnist(data_home=tmp_path, download_if_missing=False), tiny, "train")
+    check_tiny_bunch(
+        fetch_mnist(data_home=tmp_path, download_if_missing=False), tiny, "train"
+    )
 
 
 def test_corrupt_local_file_is_reported(tiny, tmp_path):
@@ -184,7 +196,9 @@ def test_corrupt_local_file_is_reported(tiny, tmp_path):
     altered = bytearray(gzip.decompress(tiny.gz[name]))
     altered[-1] ^= 0xFF
     (tmp_path / "mnist" / name).write_bytes(gzip.compress(bytes(altered)))
-    with pytest.raises(ValueError, match=f"{name}: not the published MNIST file.*delete it"):
+    with pytest.raises(
+        ValueError, match=f"{name}: not the published MNIST file.*delete it"
+    ):
         fetch_mnist(data_home=tmp_path, subset="test")
 
 
@@ -226,14 +240,21 @@ def test_only_needed_files_are_downloaded(tiny, server, tmp_path):
                                        "/mnist/t10k-labels-idx1-ubyte.gz"]  # fmt: skip
 
 
-def test_default_mirrors_come_from_the_dataset_description(tiny, server, tmp_path, monkeypatch):
+def test_default_mirrors_come_from_the_dataset_description(
+    tiny, server, tmp_path, monkeypatch
+):
     mirror = server.serve("default", tiny.gz)
-    monkeypatch.setattr(_fetch, "MNIST", dataclasses.replace(tiny.spec, mirrors=(mirror,)))
+    monkeypatch.setattr(
+        _fetch, "MNIST", dataclasses.replace(tiny.spec, mirrors=(mirror,))
+    )
     check_tiny_bunch(fetch_mnist(data_home=tmp_path, subset="test"), tiny, "test")
 
 
 def test_checksum_mismatch_rejects_file(tiny, server, tmp_path):
-    wrong = {name: gzip.compress(gzip.decompress(c)[:-1] + b"\x01") for name, c in tiny.gz.items()}
+    wrong = {
+        name: gzip.compress(gzip.decompress(c)[:-1] + b"\x01")
+        for name, c in tiny.gz.items()
+    }
     mirror = server.serve("mnist", wrong)
     with pytest.raises(OSError) as excinfo:
         fetch_mnist(data_home=tmp_path, mirrors=[mirror])
@@ -243,7 +264,9 @@ def test_checksum_mismatch_rejects_file(tiny, server, tmp_path):
 
 
 @pytest.mark.parametrize("first", ["refused", "not found", "bad checksum", "truncated"])
-def test_failing_first_mirror_falls_back_to_second(tiny, server, dead_mirror, tmp_path, first):
+def test_failing_first_mirror_falls_back_to_second(
+    tiny, server, dead_mirror, tmp_path, first
+):
     if first == "refused":
         bad = dead_mirror
     elif first == "not found":
@@ -267,7 +290,10 @@ def test_interrupted_transfer_leaves_no_partial_file(tiny, server, tmp_path):
 
 
 def test_offline_message_names_files_and_directory(tiny, tmp_path):
-    put_files(tmp_path / "mnist", {"train-labels-idx1-ubyte.gz": tiny.gz["train-labels-idx1-ubyte.gz"]})
+    put_files(
+        tmp_path / "mnist",
+        {"train-labels-idx1-ubyte.gz": tiny.gz["train-labels-idx1-ubyte.gz"]},
+    )
     with pytest.raises(FileNotFoundError) as excinfo:
         fetch_mnist(data_home=tmp_path, download_if_missing=False)
     message = str(excinfo.value)
@@ -277,7 +303,9 @@ def test_offline_message_names_files_and_directory(tiny, tmp_path):
     assert "SKMNIST_DATA" in message and "data_home" in message
 
 
-def test_every_mirror_failing_is_an_oserror_with_guidance(tiny, server, dead_mirror, tmp_path):
+def test_every_mirror_failing_is_an_oserror_with_guidance(
+    tiny, server, dead_mirror, tmp_path
+):
     missing = server.serve("empty", {})
     with pytest.raises(OSError) as excinfo:
         fetch_mnist(data_home=tmp_path, subset="test", mirrors=[dead_mirror, missing])
@@ -304,27 +332,35 @@ def test_fashion_found_in_system_install(monkeypatch, tmp_path):
     put_files(system_dir, dataset.gz)
     bunch = fetch_fashion_mnist(data_home=tmp_path / "home", download_if_missing=False)
     check_tiny_bunch(bunch, dataset, "train")
-    assert bunch.target_names[0] == "T-shirt/top" and bunch.target_names[9] == "Ankle boot"
+    assert (
+        bunch.target_names[0] == "T-shirt/top" and bunch.target_names[9] == "Ankle boot"
+    )
     assert bunch.filenames[0].startswith(str(system_dir))
 
 
 def test_fashion_offline_message_mentions_debian_package(monkeypatch, tmp_path):
     dataset = make_tiny(_fetch.FASHION_MNIST)
     monkeypatch.setattr(_fetch, "FASHION_MNIST", dataset.spec)
-    with pytest.raises(FileNotFoundError, match="(?s)fashion-mnist.*dataset-fashion-mnist"):
+    with pytest.raises(
+        FileNotFoundError, match="(?s)fashion-mnist.*dataset-fashion-mnist"
+    ):
         fetch_fashion_mnist(data_home=tmp_path, download_if_missing=False)
 
 
 @pytest.mark.full_data
 def test_real_fashion_mnist_from_debian(tmp_path):
-    if not os.path.isfile(os.path.join(DEBIAN_FASHION_DIR, "t10k-images-idx3-ubyte.gz")):
+    if not os.path.isfile(
+        os.path.join(DEBIAN_FASHION_DIR, "t10k-images-idx3-ubyte.gz")
+    ):
         pytest.skip(
             "Debian's Fashion-MNIST is not installed "
             "(apt-get install dataset-fashion-mnist)"
         )
     # An empty data_home: the files must come from the Debian install, and
     # they must match the checksums (verified on every read).
-    test = fetch_fashion_mnist(data_home=tmp_path, subset="test", download_if_missing=False)
+    test = fetch_fashion_mnist(
+        data_home=tmp_path, subset="test", download_if_missing=False
+    )
     assert test.filenames[0].startswith(DEBIAN_FASHION_DIR)
     assert test.data.shape == (10000, 784) and test.images.shape == (10000, 28, 28)
     np.testing.assert_array_equal(np.bincount(test.target), [1000] * 10)
@@ -336,7 +372,9 @@ def test_real_fashion_mnist_from_debian(tmp_path):
     top_x = (boots[:9] * columns).sum() / boots[:9].sum()
     bottom_x = (boots[-9:] * columns).sum() / boots[-9:].sum()
     assert top_x > bottom_x + 2
-    train = fetch_fashion_mnist(data_home=tmp_path, normalize=False, download_if_missing=False)
+    train = fetch_fashion_mnist(
+        data_home=tmp_path, normalize=False, download_if_missing=False
+    )
     assert train.data.shape == (60000, 784) and train.data.dtype == np.uint8
 
 
@@ -354,7 +392,9 @@ def test_real_mnist_standard_and_theano_splits(real_mnist_dir):
     np.testing.assert_array_equal(train.target[:5], [5, 0, 4, 1, 9])
     assert_digits_look_upright(train.images, train.target)
 
-    X_all, y_all = fetch_mnist(subset="all", normalize=False, download_if_missing=False, return_X_y=True)
+    X_all, y_all = fetch_mnist(
+        subset="all", normalize=False, download_if_missing=False, return_X_y=True
+    )
     assert X_all.shape == (70000, 784) and X_all.dtype == np.uint8
     np.testing.assert_array_equal(y_all[:60000], train.target)
     np.testing.assert_array_equal(y_all[60000:60005], [7, 2, 1, 0, 4])
@@ -362,5 +402,7 @@ def test_real_mnist_standard_and_theano_splits(real_mnist_dir):
     valid = fetch_mnist(split="theano", subset="valid", download_if_missing=False)
     assert valid.data.shape == (10000, 784)
     np.testing.assert_array_equal(valid.data, train.data[50000:])
-    theano_train = fetch_mnist(split="theano", download_if_missing=False, return_X_y=True)
+    theano_train = fetch_mnist(
+        split="theano", download_if_missing=False, return_X_y=True
+    )
     assert theano_train[0].shape == (50000, 784)

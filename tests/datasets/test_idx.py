@@ -16,10 +16,10 @@ from .conftest import (
 
 # Canonical SHA-256 of the uncompressed MNIST files (shared/data/README.md).
 MNIST_SHA256 = {
-    "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",  # noqa: E501
+    "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",  # noqa: E501
+    "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",  # noqa: E501
+    "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",  # noqa: E501
 }  # fmt: skip
 
 
@@ -70,7 +70,9 @@ def test_truncated_image_file_names_file_and_sizes(small_pair, tmp_path):
         load_idx(cut, labels_path)
     message = str(excinfo.value)
     assert "cut.gz" in message and "truncated" in message
-    assert "7 x 6 x 5" in message and str(16 + 210) in message and str(16 + 203) in message
+    assert (
+        "7 x 6 x 5" in message and str(16 + 210) in message and str(16 + 203) in message
+    )
 
 
 def test_truncated_gzip_stream(small_pair, tmp_path):

@@ -21,7 +21,9 @@ def course_file(tmp_path):
     images = asymmetric_images(12, 20, 20).astype(np.float64) / 200 - 0.1
     labels = np.array([10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 3], dtype=np.uint8)
     path = os.fspath(tmp_path / "ex4data1.mat")
-    savemat(path, {"X": course_layout(images), "y": labels[:, None]}, do_compression=True)
+    savemat(
+        path, {"X": course_layout(images), "y": labels[:, None]}, do_compression=True
+    )
     return path, images, labels
 
 
@@ -53,7 +55,9 @@ def test_other_square_sizes_and_label_shapes(tmp_path, compress, label_shape):
     labels = np.array([1.0, 2.0, 10.0, 4.0, 5.0])  # labels stored as doubles
     y = {"column": labels[:, None], "row": labels[None, :], "vector": labels}
     path = tmp_path / "digits.mat"
-    savemat(path, {"X": course_layout(images), "y": y[label_shape]}, do_compression=compress)
+    savemat(
+        path, {"X": course_layout(images), "y": y[label_shape]}, do_compression=compress
+    )
     bunch = load_mat(path)
     np.testing.assert_array_equal(bunch.images, images)
     np.testing.assert_array_equal(bunch.target, [1, 2, 0, 4, 5])
@@ -95,7 +99,9 @@ def test_transposed_X_is_explained(tmp_path):
 def test_mismatched_lengths(tmp_path):
     path = tmp_path / "mismatch.mat"
     savemat(path, {"X": np.zeros((5, 400)), "y": np.ones((4, 1))})
-    with pytest.raises(ValueError, match=r"mismatch\.mat: 'y' has shape \(4, 1\).*5 rows"):
+    with pytest.raises(
+        ValueError, match=r"mismatch\.mat: 'y' has shape \(4, 1\).*5 rows"
+    ):
         load_mat(path)
 
 
@@ -109,7 +115,10 @@ def test_bad_label_values(tmp_path):
 def fake_v73_file(path):
     """The start of a MATLAB v7.3 file: a 128-byte MAT header announcing
     version 0x0200 inside HDF5's 512-byte user block, then the HDF5 signature."""
-    text = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 ."
+    text = (
+        b"MATLAB 7.3 MAT-file, Platform: GLNXA64, "
+        b"Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 ."
+    )
     header = text.ljust(116, b" ") + b"\x00" * 8 + b"\x00\x02IM"
     path.write_bytes(header.ljust(512, b"\x00") + b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
     return path

@@ -116,7 +116,9 @@ def test_only_latin1_codec_is_admitted(tmp_path):
 
 def test_wrong_layout(tmp_path):
     path = write_pickle(tmp_path / "dict.pkl", {"X": np.zeros((2, 784))})
-    with pytest.raises(ValueError, match=r"dict\.pkl: expected the Theano tutorial layout"):
+    with pytest.raises(
+        ValueError, match=r"dict\.pkl: expected the Theano tutorial layout"
+    ):
         load_mnist_pkl(path)
     layout = list(theano_layout())
     layout[0] = (np.zeros((6, 783), np.float32), layout[0][1])
