@@ -12,7 +12,7 @@ import threading
 import numpy as np
 import pytest
 
-from skmnist.datasets import _fetch, fetch_fashion_mnist, fetch_mnist, get_data_home
+from skmnist.datasets import _fetch, fetch_fashion_mnist, fetch_mnist
 
 from .conftest import asymmetric_images, assert_digits_look_upright, idx_bytes
 
@@ -384,8 +384,6 @@ def test_real_fashion_mnist_from_debian(tmp_path):
 
 @pytest.mark.full_data
 def test_real_mnist_standard_and_theano_splits(real_mnist_dir):
-    data_home = os.path.dirname(real_mnist_dir)
-    assert data_home == get_data_home()
     train = fetch_mnist(download_if_missing=False)
     assert train.data.shape == (60000, 784) and train.data.dtype == np.float32
     assert train.images.shape == (60000, 28, 28)
