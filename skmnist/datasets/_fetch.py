@@ -260,8 +260,8 @@ def _describe_failure(exc):
 def _download(dataset, remote, target_dir, mirrors):
     """Download ``remote`` into ``target_dir`` from the first mirror that works.
 
-    Returns the path written.  Raises ``OSError`` with every mirror's failure
-    and the offline guidance when none works.
+    Returns the path written.  Raises ``OSError`` listing every mirror's
+    failure when none works (the caller adds where to put the files).
     """
     destination = os.path.join(target_dir, remote.filename)
     failures = []
@@ -283,9 +283,7 @@ def _download(dataset, remote, target_dir, mirrors):
     tried = "\n".join(failures) if failures else "  (no mirrors were given)"
     raise OSError(
         f"Could not download {dataset.name}'s {remote.filename}; every mirror "
-        f"failed:\n{tried}\nNo partial file was kept. If this machine is "
-        "offline, obtain the file elsewhere.\n"
-        + _where_to_put(dataset, target_dir, [remote.filename])
+        f"failed:\n{tried}\nNo partial file was kept."
     )
 
 
@@ -344,7 +342,18 @@ def _fetch_idx_dataset(
         os.makedirs(target_dir, exist_ok=True)
     for role in roles:
         if paths[role] is None:
-            paths[role] = _download(dataset, dataset.files[role], target_dir, mirrors)
+            try:
+                paths[role] = _download(
+                    dataset, dataset.files[role], target_dir, mirrors
+                )
+            except OSError as exc:
+                still_missing = [
+                    dataset.files[r].filename for r in roles if paths[r] is None
+                ]
+                raise OSError(
+                    f"{exc}\nIf this machine is offline, obtain the file(s) "
+                    "elsewhere. " + _where_to_put(dataset, target_dir, still_missing)
+                ) from None
 
     pixels, labels = [], []
     for part in parts:
