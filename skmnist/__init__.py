@@ -1,7 +1,8 @@
 """scikit-learn compatible NumPy neural-network classifiers for handwritten digits."""
 
+from ._mlp import TwoLayerMLPClassifier
 from ._softmax import SoftmaxSGDClassifier
 
 __version__ = "0.1.0"
 
-__all__ = ["SoftmaxSGDClassifier", "__version__"]
+__all__ = ["SoftmaxSGDClassifier", "TwoLayerMLPClassifier", "__version__"]

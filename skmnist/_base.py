@@ -141,7 +141,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions({"sgd", "adam"})],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_init": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
@@ -196,6 +196,14 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
 
     def _store_fitted_params(self, weights, biases):
         """Set the public fitted attributes from (copies of) the arrays."""
+        raise NotImplementedError
+
+    def _auto_learning_rate(self, mean_squared_norm):
+        """The step size ``learning_rate_init="auto"`` stands for.
+
+        ``mean_squared_norm`` is the mean of ``||x||^2 + 1`` over the
+        training samples: the curvature of the loss grows with it.
+        """
         raise NotImplementedError
 
     def _needs_sample_groups(self):
@@ -292,7 +300,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        return self.classes_[np.argmax(self._logits(X), axis=1)]
+        logits = self._logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def predict_proba(self, X):
         """Return class probabilities (softmax of the logits).
@@ -496,16 +505,18 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         if params is None:
             params = np.empty(layout.n_params, dtype=dtype)
             self._initialize(*layout.views(params), init_rng)
-        optimizer = self._make_optimizer(layout.n_params, dtype)
+        optimizer = self._make_optimizer(layout.n_params, dtype, data)
         average = None
         if self.average is not False:
             start_after = 0 if self.average is True else int(self.average)
             average = IterateAverage(params, start_after)
         return _TrainingState(layout, params, optimizer, average, shuffle_rng, noise_rng)
 
-    def _make_optimizer(self, n_params, dtype):
-        common = (n_params, dtype, self.learning_rate_init, self.learning_rate,
-                  self.power_t)
+    def _make_optimizer(self, n_params, dtype, data):
+        learning_rate_init = self.learning_rate_init
+        if learning_rate_init == "auto":
+            learning_rate_init = self._auto_learning_rate(_mean_squared_norm(data))
+        common = (n_params, dtype, learning_rate_init, self.learning_rate, self.power_t)
         if self.solver == "adam":
             return AdamOptimizer(*common, self.beta_1, self.beta_2, self.epsilon)
         return SGDOptimizer(*common, self.momentum, self.nesterovs_momentum)
@@ -542,8 +553,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         n_samples = data.n_samples
         batch_size = self._batch_size(n_samples)
         n_batches = -(-n_samples // batch_size)
-        weights, _ = state.layout.views(state.params)
-        workspace = self._allocate_workspace(batch_size, weights, data.X.dtype)
+        workspace = self._training_workspace(state.layout, state.params, batch_size)
         noise = None
         if self._needs_sample_groups():
             noise = _DropoutNoise(state.noise_rng, data.groups)
@@ -603,6 +613,13 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                 )
         return checker.best_params if early_stopping else None
 
+    def _training_workspace(self, layout, params, n_rows):
+        """The model's buffers for ``n_rows`` plus the engine's own."""
+        weights, _ = layout.views(params)
+        workspace = self._allocate_workspace(n_rows, weights, params.dtype)
+        workspace.penalty_scratch = np.empty(layout.n_weights, dtype=params.dtype)
+        return workspace
+
     def _train_batch(self, state, data, rows, workspace, noise):
         """One gradient step on ``rows``; return the summed loss and the batch size."""
         X_batch = data.X[rows]
@@ -612,9 +629,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             noise.rows = rows
         loss = self._loss_gradient(state.layout, state.params, state.grads, X_batch,
                                    y_batch, weight_batch, workspace, noise)
-        n_rows = y_batch.shape[0]
-        state.optimizer.step(state.params, state.grads, n_rows)
-        return loss, n_rows
+        state.optimizer.step(state.params, state.grads)
+        return loss, y_batch.shape[0]
 
     def _loss_gradient(self, layout, params, grads, X, y, sample_weight, workspace,
                        noise=None):
@@ -638,14 +654,16 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             dlogits *= (sample_weight * (1.0 / n_rows))[:, np.newaxis]
         self._backward(X, weights, biases, workspace, dlogits, weight_grads, bias_grads)
         if self.alpha:
-            axpy(params[: layout.n_weights], grads[: layout.n_weights], self.alpha)
+            n_weights = layout.n_weights
+            axpy(params[:n_weights], grads[:n_weights], self.alpha,
+                 workspace.penalty_scratch[:n_weights])
         return float(loss)
 
     def _epoch_loss(self, summed_loss, state, n_samples, history):
         penalized = state.params[: state.layout.n_weights]
         loss = summed_loss / n_samples + 0.5 * self.alpha * float(penalized @ penalized)
         if not np.isfinite(loss):
-            lr = self.learning_rate_init
+            lr = state.optimizer.learning_rate_init
             raise ValueError(
                 f"Training diverged in epoch {history['n_iter_']}: the loss became "
                 f"{loss}. learning_rate_init={lr:g} is too large for this data; try a "
@@ -716,6 +734,16 @@ def _encode_known_labels(y, classes):
             "partial_fit call."
         )
     return encoded
+
+
+def _mean_squared_norm(data):
+    """Weighted mean of ``||x||^2 + 1`` (the 1 for the intercept) over rows."""
+    X = data.X
+    if sp.issparse(X):
+        squared_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    else:
+        squared_norms = np.einsum("ij,ij->i", X, X)
+    return float(np.average(squared_norms, weights=data.sample_weight)) + 1.0
 
 
 def _validate_sample_weight(sample_weight, X):

@@ -6,7 +6,6 @@ training loop allocates nothing large per minibatch.
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg.blas import get_blas_funcs
 from scipy.special import expit
 
 
@@ -19,13 +18,15 @@ def matmul(a, b, out):
     return out
 
 
-def axpy(x, y, a):
-    """In-place ``y += a * x`` on 1-D contiguous arrays, through BLAS.
+def axpy(x, y, a, scratch):
+    """In-place ``y += a * x``, using ``scratch`` (shaped like ``x``) for ``a * x``.
 
-    Unlike ``y += a * x`` this allocates no temporary the size of ``x``.
+    NumPy ufuncs rather than BLAS ``axpy`` on purpose: OpenBLAS threads
+    level-1 routines, and its spinning threads slow these short vector
+    updates down many times over as soon as another process wants a core.
     """
-    blas_axpy = get_blas_funcs("axpy", (y,))
-    blas_axpy(x, y, a=a)
+    np.multiply(x, a, out=scratch)
+    np.add(y, scratch, out=y)
     return y
 
 

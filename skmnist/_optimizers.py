@@ -38,17 +38,16 @@ class _Optimizer:
         self.schedule = schedule
         self.power_t = power_t
         self.n_steps = 0
-        self.n_samples_seen = 0
         self._scratch = np.zeros(n_params, dtype=dtype)
+        self._scaled = np.empty(n_params, dtype=dtype)
 
-    def step(self, params, grads, batch_size):
+    def step(self, params, grads):
         """Move ``params`` (flat, in place) against ``grads`` of one batch."""
         self.n_steps += 1
-        self.n_samples_seen += batch_size
         if self.schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (
-                (self.n_samples_seen + 1) ** self.power_t
-            )
+            # Counted in updates, not samples, so that weighting a sample
+            # and repeating it give the same schedule.
+            self.learning_rate = self.learning_rate_init / self.n_steps**self.power_t
         self._update(params, grads)
 
     def reduce_on_plateau(self):
@@ -72,16 +71,17 @@ class SGDOptimizer(_Optimizer):
         self.velocity = self._scratch  # zeros, reused as the velocity
 
     def _update(self, params, grads):
-        lr = self.learning_rate
+        lr, scaled = self.learning_rate, self._scaled
         if self.momentum == 0:
-            axpy(grads, params, -lr)
+            axpy(grads, params, -lr, scaled)
             return
         self.velocity *= self.momentum
-        axpy(grads, self.velocity, -lr)
+        axpy(grads, self.velocity, -lr, scaled)
         if self.nesterov:
-            # params += momentum * v_new - lr * grad (Sutskever et al., 2013)
-            axpy(self.velocity, params, self.momentum)
-            axpy(grads, params, -lr)
+            # params += momentum * v_new - lr * grad (Sutskever et al., 2013);
+            # ``scaled`` still holds -lr * grad.
+            params += scaled
+            axpy(self.velocity, params, self.momentum, scaled)
         else:
             params += self.velocity
 
@@ -105,16 +105,17 @@ class AdamOptimizer(_Optimizer):
             * np.sqrt(1 - self.beta_2**t)
             / (1 - self.beta_1**t)
         )
-        m, v, scratch = self.first_moment, self.second_moment, self._scratch
+        m, v = self.first_moment, self.second_moment
+        scratch, scaled = self._scratch, self._scaled
         m *= self.beta_1
-        axpy(grads, m, 1 - self.beta_1)
+        axpy(grads, m, 1 - self.beta_1, scaled)
         np.multiply(grads, grads, out=scratch)
         v *= self.beta_2
-        axpy(scratch, v, 1 - self.beta_2)
+        axpy(scratch, v, 1 - self.beta_2, scaled)
         np.sqrt(v, out=scratch)
         scratch += self.epsilon
         np.divide(m, scratch, out=scratch)
-        axpy(scratch, params, -step_size)
+        axpy(scratch, params, -step_size, scaled)
 
 
 class IterateAverage:
@@ -140,4 +141,5 @@ class IterateAverage:
             return
         self.n_averaged += 1
         np.subtract(params, self.average, out=self._scratch)
-        axpy(self._scratch, self.average, 1.0 / self.n_averaged)
+        self._scratch *= 1.0 / self.n_averaged
+        self.average += self._scratch

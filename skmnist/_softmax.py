@@ -33,11 +33,12 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         Update rule: SGD with momentum, or Adam.
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Step-size schedule. "invscaling" uses
-        ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
-        seen; "adaptive" divides the step by 5 whenever ``n_iter_no_change``
+        ``learning_rate_init / t ** power_t`` at the ``t``-th update; "adaptive" divides the step by 5 whenever ``n_iter_no_change``
         epochs pass without improving by ``tol``.
-    learning_rate_init : float, default=0.3
-        Initial step size.
+    learning_rate_init : float or "auto", default="auto"
+        Initial step size. "auto" scales it to the data: for "sgd",
+        ``30 / mean(||x||^2 + 1)`` (0.3 for MNIST pixels / 255, smaller for
+        unscaled features); for "adam", 0.01.
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule.
     momentum : float, default=0.9
@@ -144,7 +145,7 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         alpha=1e-5,
         solver="sgd",
         learning_rate="constant",
-        learning_rate_init=0.3,
+        learning_rate_init="auto",
         power_t=0.5,
         momentum=0.9,
         nesterovs_momentum=True,
@@ -199,6 +200,9 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
 
     def _layer_shapes(self, n_features, n_classes):
         return [(n_classes, n_features)], [(n_classes,)]
+
+    def _auto_learning_rate(self, mean_squared_norm):
+        return 0.01 if self.solver == "adam" else 30.0 / mean_squared_norm
 
     def _initialize(self, weights, biases, rng):
         # The loss is convex: zeros are as good a start as any, and reproducible.

@@ -1,0 +1,321 @@
+"""A one-hidden-layer perceptron with a softmax output, backprop in NumPy."""
+
+from numbers import Integral, Real
+from types import SimpleNamespace
+
+import numpy as np
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseMinibatchClassifier
+from ._numerics import ACTIVATIONS, matmul
+
+
+class TwoLayerMLPClassifier(BaseMinibatchClassifier):
+    """One hidden layer, a softmax output, trained by minibatch SGD or Adam.
+
+    The network of the Coursera ex4 exercise (400-25-10, sigmoid) and of
+    "Deep Learning from Scratch"'s ``TwoLayerNet`` (784-50-10), as a
+    scikit-learn estimator. It is meant as a drop-in for
+    :class:`~sklearn.neural_network.MLPClassifier` with one hidden layer:
+    the parameter names and fitted attributes are MLPClassifier's, plus
+    dropout, a user-given validation set and early stopping that restores
+    the best weights.
+
+    The objective is the ``sample_weight``-weighted mean cross-entropy plus
+    ``alpha / 2 * (||W1||^2 + ||W2||^2)``. Note that MLPClassifier divides its
+    penalty by the batch size: ``MLPClassifier(alpha=a, batch_size=b)``
+    penalizes like ``TwoLayerMLPClassifier(alpha=a / b)``.
+
+    Parameters
+    ----------
+    n_hidden : int, default=256
+        Units in the hidden layer.
+    activation : {"relu", "logistic", "tanh", "identity"}, default="relu"
+        Hidden-layer activation, named as in MLPClassifier.
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit during training (inverted
+        dropout: nothing changes at predict time). 0 disables it.
+    alpha : float, default=1e-5
+        Per-sample strength of the L2 penalty on the weights.
+    solver : {"sgd", "adam"}, default="adam"
+        Update rule.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Step-size schedule (see :class:`SoftmaxSGDClassifier`).
+    learning_rate_init : float or "auto", default=1e-3
+        Initial step size. "auto" is 1e-3 for "adam" and, for "sgd",
+        ``10 / mean(||x||^2 + 1)`` (0.1 for MNIST pixels / 255).
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule.
+    momentum : float, default=0.9
+        Momentum of the "sgd" solver.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters.
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" is ``min(200, n_samples)``.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Reshuffle the samples every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialization, shuffling, dropout and the validation split;
+        an int gives bit-identical fits.
+    tol : float, default=1e-4
+        Improvement that counts as progress.
+    n_iter_no_change : int, default=10
+        Epochs (validation checks) without progress before stopping.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` (stratified, duplicates kept
+        together), stop when the validation quantity stops improving and
+        restore the best weights.
+    validation_fraction : float, default=0.1
+        Fraction held out for early stopping.
+    monitor : {"loss", "accuracy"}, default="loss"
+        Validation quantity early stopping watches.
+    patience, patience_increase, improvement_threshold, validation_frequency
+        The Theano tutorial's patience rule (see
+        :class:`SoftmaxSGDClassifier`); ``patience=None`` uses
+        scikit-learn's ``n_iter_no_change`` rule.
+    class_weight : dict, "balanced" or None, default=None
+        Weights multiplying ``sample_weight`` per class.
+    warm_start : bool, default=False
+        Start ``fit`` from the previous solution.
+    average : bool or int, default=False
+        Average the iterates (an int: start after that many samples).
+    verbose : bool or int, default=False
+        Print the loss every epoch.
+
+    Attributes
+    ----------
+    coefs_ : list of two ndarrays
+        ``W1`` of shape (n_features, n_hidden) and ``W2`` of shape
+        (n_hidden, n_classes).
+    intercepts_ : list of two ndarrays
+        ``b1`` of shape (n_hidden,) and ``b2`` of shape (n_classes,).
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` had string column names.
+    n_layers_ : int
+        3: input, hidden and output, counted as MLPClassifier does.
+    n_outputs_ : int
+        Output units (one per class, binary problems included).
+    out_activation_ : str
+        "softmax".
+    n_iter_ : int
+        Epochs run.
+    t_ : int
+        Training samples seen.
+    loss_ : float
+        Training loss of the last epoch.
+    best_loss_ : float or None
+        Lowest training loss (None when a validation set is monitored).
+    loss_curve_ : list of float
+        Training loss of each epoch.
+    validation_scores_ : list of float or None
+        Validation accuracy at each check.
+    validation_loss_curve_ : list of float or None
+        Validation cross-entropy at each check.
+    best_validation_score_ : float or None
+        Validation accuracy of the restored (best) weights.
+    best_validation_loss_ : float or None
+        Validation cross-entropy of the restored weights.
+
+    See Also
+    --------
+    SoftmaxSGDClassifier : The same training without the hidden layer.
+    sklearn.neural_network.MLPClassifier : Any number of layers.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skmnist import TwoLayerMLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = TwoLayerMLPClassifier(n_hidden=64, max_iter=30, random_state=0)
+    >>> clf = clf.fit(X / 16, y)
+    >>> [w.shape for w in clf.coefs_]
+    [(64, 64), (64, 10)]
+    >>> clf.score(X / 16, y) > 0.99
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMinibatchClassifier._parameter_constraints,
+        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_hidden=256,
+        *,
+        activation="relu",
+        dropout=0.0,
+        alpha=1e-5,
+        solver="adam",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        batch_size="auto",
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        monitor="loss",
+        patience=None,
+        patience_increase=2.0,
+        improvement_threshold=0.995,
+        validation_frequency=None,
+        class_weight=None,
+        warm_start=False,
+        average=False,
+        verbose=False,
+    ):
+        self.n_hidden = n_hidden
+        self.activation = activation
+        self.dropout = dropout
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.monitor = monitor
+        self.patience = patience
+        self.patience_increase = patience_increase
+        self.improvement_threshold = improvement_threshold
+        self.validation_frequency = validation_frequency
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.average = average
+        self.verbose = verbose
+
+    def _layer_shapes(self, n_features, n_classes):
+        return (
+            [(n_features, self.n_hidden), (self.n_hidden, n_classes)],
+            [(self.n_hidden,), (n_classes,)],
+        )
+
+    def _initialize(self, weights, biases, rng):
+        hidden, output = weights
+        _uniform_(hidden, _init_bound(self.activation, *hidden.shape), rng)
+        _uniform_(output, _init_bound("softmax", *output.shape), rng)
+        for bias in biases:
+            bias.fill(0)
+
+    def _auto_learning_rate(self, mean_squared_norm):
+        return 1e-3 if self.solver == "adam" else 10.0 / mean_squared_norm
+
+    def _needs_sample_groups(self):
+        return self.dropout > 0
+
+    def _allocate_workspace(self, n_rows, weights, dtype):
+        n_hidden, n_classes = weights[1].shape
+
+        def buffer(n_columns):
+            return np.empty((n_rows, n_columns), dtype=dtype)
+
+        return SimpleNamespace(
+            hidden=buffer(n_hidden),
+            dropped_out=False,
+            kept=None,
+            keep_multipliers=None,
+            hidden_grad=buffer(n_hidden),
+            scratch=buffer(n_hidden),
+            logits=buffer(n_classes),
+        )
+
+    def _forward(self, X, weights, biases, workspace, noise=None):
+        n_rows = X.shape[0]
+        activate, _ = ACTIVATIONS[self.activation]
+        hidden = workspace.hidden[:n_rows]
+        matmul(X, weights[0], out=hidden)
+        hidden += biases[0]
+        activate(hidden)
+        workspace.dropped_out = noise is not None and self.dropout > 0
+        if workspace.dropped_out:
+            hidden = self._drop_out(hidden, workspace, noise)
+        logits = workspace.logits[:n_rows]
+        matmul(hidden, weights[1], out=logits)
+        logits += biases[1]
+        return logits
+
+    def _drop_out(self, hidden, workspace, noise):
+        """Return the hidden layer with dropped units zeroed (kept apart)."""
+        if workspace.kept is None:
+            workspace.kept = np.empty_like(workspace.hidden)
+            workspace.keep_multipliers = np.empty_like(workspace.hidden)
+        n_rows = hidden.shape[0]
+        multipliers = workspace.keep_multipliers[:n_rows]
+        noise.keep_multipliers(multipliers, 1.0 - self.dropout)
+        return np.multiply(hidden, multipliers, out=workspace.kept[:n_rows])
+
+    def _backward(self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads):
+        n_rows = X.shape[0]
+        _, activation_backward = ACTIVATIONS[self.activation]
+        hidden = workspace.hidden[:n_rows]
+        output_input = workspace.kept[:n_rows] if workspace.dropped_out else hidden
+        matmul(output_input.T, dlogits, out=weight_grads[1])
+        np.sum(dlogits, axis=0, out=bias_grads[1])
+
+        hidden_grad = workspace.hidden_grad[:n_rows]
+        matmul(dlogits, weights[1].T, out=hidden_grad)
+        if workspace.dropped_out:
+            hidden_grad *= workspace.keep_multipliers[:n_rows]
+        activation_backward(hidden, hidden_grad, workspace.scratch[:n_rows])
+        matmul(X.T, hidden_grad, out=weight_grads[0])
+        np.sum(hidden_grad, axis=0, out=bias_grads[0])
+
+    def _fitted_params(self):
+        return self.coefs_, self.intercepts_
+
+    def _store_fitted_params(self, weights, biases):
+        self.coefs_ = [w.copy() for w in weights]
+        self.intercepts_ = [b.copy() for b in biases]
+        self.n_layers_ = 3
+        self.n_outputs_ = self.coefs_[1].shape[1]
+        self.out_activation_ = "softmax"
+
+
+def _init_bound(activation, fan_in, fan_out):
+    """Half-width of the uniform initialization suited to ``activation``.
+
+    He et al. (2015) for ReLU, Glorot & Bengio (2010) otherwise, with their
+    factor 4 for the logistic sigmoid, whose slope at 0 is 1/4.
+    """
+    if activation == "relu":
+        return np.sqrt(6.0 / fan_in)
+    bound = np.sqrt(6.0 / (fan_in + fan_out))
+    return 4 * bound if activation == "logistic" else bound
+
+
+def _uniform_(array, bound, rng):
+    """Fill ``array`` in place with U(-bound, bound) drawn in its own dtype."""
+    rng.random(dtype=array.dtype, out=array.reshape(-1))
+    array *= 2 * bound
+    array -= bound
