@@ -1,0 +1,305 @@
+"""Figures of what digit classifiers learned and how they trained.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without
+pyplot (so nothing depends on an interactive backend or global state); show
+it in a notebook, or write it with :func:`save_figure`. Images are expected
+as rows flattened row-major from upright pictures, which is what every loader
+of :mod:`skmnist.datasets` returns, so ``row.reshape(image_shape)`` is upright.
+
+matplotlib is imported only when a function is called; install it with
+``pip install "skmnist[plot]"``.
+"""
+
+import contextlib
+import math
+import os
+
+import numpy as np
+
+__all__ = [
+    "plot_learning_curves",
+    "plot_class_weights",
+    "plot_hidden_units",
+    "plot_misclassified",
+    "plot_confusion_matrix",
+    "save_figure",
+]
+
+_INSTALL_HINT = 'pip install "skmnist[plot]"'
+
+#: Pixels per inch of saved figures; with the fixed figure sizes below this
+#: makes the PNG dimensions predictable (no "tight" cropping).
+DPI = 100
+
+
+def _new_figure(width, height):
+    """Return a pyplot-free Figure of ``width`` x ``height`` inches."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError(
+            f"skmnist's plots need matplotlib, which is not installed: {_INSTALL_HINT}"
+        ) from exc
+    return Figure(figsize=(width, height), dpi=DPI)
+
+
+def check_matplotlib():
+    """Raise ImportError (with the install command) when matplotlib is missing.
+
+    Useful before a long computation whose results are to be plotted.
+    """
+    _new_figure(1, 1)
+
+
+def save_figure(fig, path):
+    """Write ``fig`` as a PNG to ``path`` atomically.
+
+    The figure is drawn into a temporary file in the same directory, then
+    renamed over ``path``, so an interrupted run never leaves a truncated
+    image behind.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or path-like
+    """
+    path = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(path))
+    # A name in the same directory keeps the final rename atomic; a plain
+    # open (unlike mkstemp) gives the file the usual umask permissions.
+    tmp_path = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
+    try:
+        fig.savefig(tmp_path, format="png", dpi=DPI)
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_path)
+        raise
+
+
+def _grid(n_images, max_columns):
+    n_columns = min(n_images, max_columns)
+    return max(1, math.ceil(n_images / max(n_columns, 1))), max(n_columns, 1)
+
+
+def _image_axes(fig, n_rows, n_columns, n_used):
+    """Axes for a grid of images; the unused cells are hidden."""
+    axes = fig.subplots(n_rows, n_columns, squeeze=False).ravel()
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[n_used:]:
+        ax.set_visible(False)
+    return axes[:n_used]
+
+
+def _show_signed(ax, image):
+    """Draw weights with a diverging map centred on zero (red +, blue -)."""
+    limit = float(np.max(np.abs(image))) or 1.0
+    ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+
+
+def _check_shape(n_values, image_shape, what):
+    height, width = image_shape
+    if n_values != height * width:
+        raise ValueError(
+            f"{what} have {n_values} values, which does not match images of "
+            f"{height}x{width} = {height * width} pixels"
+        )
+
+
+def plot_learning_curves(estimators):
+    """Training loss and held-out accuracy per epoch, one line per model.
+
+    Parameters
+    ----------
+    estimators : dict of str to fitted estimator
+        Label to estimator. Models with ``loss_curve_`` appear on the left;
+        those with ``validation_scores_`` (skmnist's estimators fitted with
+        ``X_val``, or MLPClassifier with early stopping) on the right.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        10 x 4 inches (1000 x 400 pixels when saved).
+    """
+    fig = _new_figure(10, 4)
+    loss_ax, score_ax = fig.subplots(1, 2)
+    for label, estimator in estimators.items():
+        loss = getattr(estimator, "loss_curve_", None)
+        if loss:
+            loss_ax.plot(np.arange(1, len(loss) + 1), loss, label=label)
+        scores = getattr(estimator, "validation_scores_", None)
+        if scores:
+            score_ax.plot(np.arange(1, len(scores) + 1), scores, label=label)
+    loss_ax.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
+    score_ax.set(title="held-out accuracy", xlabel="epoch", ylabel="accuracy")
+    for ax in (loss_ax, score_ax):
+        if ax.get_lines():
+            ax.legend(fontsize="small")
+            ax.grid(alpha=0.3)
+        else:
+            ax.text(0.5, 0.5, "no model recorded this curve", ha="center",
+                    va="center", transform=ax.transAxes, color="gray")
+    if loss_ax.get_lines() and min(min(line.get_ydata()) for line in loss_ax.get_lines()) > 0:
+        loss_ax.set_yscale("log")
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_weights(estimator, image_shape, *, class_names=None, title=None):
+    """One image per class: the linear model's weights for that class.
+
+    Parameters
+    ----------
+    estimator : fitted linear classifier or ndarray
+        Anything with ``coef_`` of shape (n_classes, height * width)
+        (:class:`~skmnist.SoftmaxSGDClassifier`, ``LogisticRegression``), or
+        that array itself.
+    image_shape : (int, int)
+        ``(height, width)`` of the images.
+    class_names : sequence of str, default=None
+        Titles of the images; the class indices by default.
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        10 x 4.5 inches (1000 x 450 pixels when saved).
+    """
+    coef = np.asarray(getattr(estimator, "coef_", estimator))
+    _check_shape(coef.shape[1], image_shape, "the weights of each class")
+    names = class_names if class_names is not None else [str(k) for k in range(len(coef))]
+    fig = _new_figure(10, 4.5)
+    n_rows, n_columns = _grid(len(coef), 5)
+    for ax, weights, name in zip(_image_axes(fig, n_rows, n_columns, len(coef)), coef,
+                                 names):
+        _show_signed(ax, weights.reshape(image_shape))
+        ax.set_title(str(name), fontsize="small")
+    fig.suptitle(f"{title + ': ' if title else ''}weights per class (red +, blue -)")
+    return fig
+
+
+def plot_hidden_units(estimator, image_shape, *, max_units=100, title=None):
+    """The input weights of each hidden unit, drawn as an image.
+
+    Parameters
+    ----------
+    estimator : fitted network or ndarray
+        Anything with ``coefs_`` whose first array has shape
+        (height * width, n_hidden) (:class:`~skmnist.TwoLayerMLPClassifier`,
+        ``MLPClassifier``), or that first array itself.
+    image_shape : (int, int)
+        ``(height, width)`` of the images.
+    max_units : int, default=100
+        Draw at most this many units (the first ones).
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        8 x 8.5 inches (800 x 850 pixels when saved).
+    """
+    coefs = getattr(estimator, "coefs_", None)
+    first_layer = np.asarray(coefs[0] if coefs is not None else estimator)
+    _check_shape(first_layer.shape[0], image_shape, "the hidden units' input weights")
+    n_units = min(first_layer.shape[1], max_units)
+    fig = _new_figure(8, 8.5)
+    n_rows, n_columns = _grid(n_units, math.ceil(math.sqrt(n_units)))
+    for j, ax in enumerate(_image_axes(fig, n_rows, n_columns, n_units)):
+        _show_signed(ax, first_layer[:, j].reshape(image_shape))
+    shown = "" if n_units == first_layer.shape[1] else f" ({n_units} of {first_layer.shape[1]})"
+    fig.suptitle(f"{title + ': ' if title else ''}hidden units{shown}")
+    return fig
+
+
+def plot_misclassified(X, y_true, y_pred, image_shape, *, class_names=None,
+                       max_images=36, title=None):
+    """A grid of misclassified images, each titled "predicted (true)".
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, height * width)
+        Images flattened row-major (upright).
+    y_true, y_pred : ndarray of shape (n_samples,)
+        True and predicted class indices.
+    image_shape : (int, int)
+        ``(height, width)`` of the images.
+    class_names : sequence of str, default=None
+        Names of the class indices.
+    max_images : int, default=36
+        Show at most this many (the first errors in ``X``'s order).
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        8 x 8.5 inches (800 x 850 pixels when saved).
+    """
+    X = np.asarray(X)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    _check_shape(X.shape[1], image_shape, "the images")
+    wrong = np.flatnonzero(y_true != y_pred)
+    shown = wrong[:max_images]
+
+    def name(k):
+        return str(class_names[k]) if class_names is not None else str(k)
+
+    fig = _new_figure(8, 8.5)
+    n_columns = max(1, math.ceil(math.sqrt(max_images)))
+    n_rows = max(1, math.ceil(max_images / n_columns))
+    for ax, i in zip(_image_axes(fig, n_rows, n_columns, len(shown)), shown):
+        ax.imshow(X[i].reshape(image_shape), cmap="gray_r", interpolation="nearest")
+        ax.set_title(f"{name(y_pred[i])} ({name(y_true[i])})", fontsize="small",
+                     color="tab:red")
+    summary = f"{wrong.size} of {y_true.size} misclassified, predicted (true)"
+    fig.suptitle(f"{title + ': ' if title else ''}{summary}")
+    return fig
+
+
+def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
+    """The confusion matrix, counts annotated, rows = true, columns = predicted.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of shape (n_samples,)
+        Class indices 0..n_classes-1.
+    class_names : sequence of str, default=None
+        Tick labels; also fixes the number of classes.
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        7 x 6 inches (700 x 600 pixels when saved).
+    """
+    from sklearn.metrics import confusion_matrix
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    n_classes = len(class_names) if class_names is not None else \
+        int(max(y_true.max(), y_pred.max())) + 1
+    labels = np.arange(n_classes)
+    names = [str(n) for n in class_names] if class_names is not None else \
+        [str(k) for k in labels]
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    fig = _new_figure(7, 6)
+    ax = fig.subplots()
+    shown = ax.imshow(matrix, cmap="Blues")
+    fig.colorbar(shown, ax=ax)
+    threshold = matrix.max() / 2
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(j, i, str(count), ha="center", va="center", fontsize="x-small",
+                    color="white" if count > threshold else "black")
+    ax.set_xticks(labels, names, rotation=45 if max(map(len, names)) > 2 else 0,
+                  ha="right" if max(map(len, names)) > 2 else "center")
+    ax.set_yticks(labels, names)
+    ax.set(xlabel="predicted", ylabel="true")
+    accuracy = np.trace(matrix) / max(matrix.sum(), 1)
+    ax.set_title(f"{title + ': ' if title else ''}accuracy {accuracy:.4f}")
+    fig.tight_layout()
+    return fig
