@@ -46,6 +46,8 @@ class _ParameterLayout:
 
     def __init__(self, weight_shapes, bias_shapes):
         self.shapes = [tuple(s) for s in (*weight_shapes, *bias_shapes)]
+        # The last bias feeds the softmax: one entry per class.
+        self.n_classes = self.shapes[-1][0]
         self.n_layers = len(weight_shapes)
         sizes = [int(np.prod(shape)) for shape in self.shapes]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)])
@@ -567,6 +569,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
 
         iteration = 0
         stop = False
+        divergence_limit = None
         n_epochs = 1 if incremental else self.max_iter
         for _ in range(n_epochs):
             epoch_loss = 0.0
@@ -575,6 +578,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                 rows = (slice(start, start + batch_size) if order is None
                         else order[start : start + batch_size])
                 batch_loss, n_rows = self._train_batch(state, data, rows, workspace, noise)
+                if divergence_limit is None:
+                    divergence_limit = _divergence_limit(batch_loss / n_rows, state)
                 epoch_loss += batch_loss
                 history["t_"] += n_rows
                 if state.average is not None:
@@ -589,7 +594,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                         break
                 iteration += 1
             history["n_iter_"] += 1
-            epoch_loss = self._epoch_loss(epoch_loss, state, n_samples, history)
+            epoch_loss = self._epoch_loss(epoch_loss, state, n_samples, history,
+                                          divergence_limit)
             if checker is not None and not early_stopping:
                 checker.check(history)
             self._report(history)
@@ -659,10 +665,12 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                  workspace.penalty_scratch[:n_weights])
         return float(loss)
 
-    def _epoch_loss(self, summed_loss, state, n_samples, history):
+    def _epoch_loss(self, summed_loss, state, n_samples, history, divergence_limit):
         penalized = state.params[: state.layout.n_weights]
         loss = summed_loss / n_samples + 0.5 * self.alpha * float(penalized @ penalized)
-        if not np.isfinite(loss):
+        # Not just NaN/inf: the log-sum-exp loss of a run away model can stay
+        # finite for many epochs while growing without bound.
+        if not loss < divergence_limit:
             lr = state.optimizer.learning_rate_init
             raise ValueError(
                 f"Training diverged in epoch {history['n_iter_']}: the loss became "
@@ -720,6 +728,16 @@ class _ValidationChecker:
             np.copyto(self.best_params, solution)
         history["best_validation_loss_"] = self._last[0]
         history["best_validation_score_"] = self._last[1]
+
+
+def _divergence_limit(initial_loss, state):
+    """A training loss above this means the run diverged.
+
+    A hundred times what the run started from, or than the uniform guess
+    (``log(n_classes)``), is more than any descent can explain.
+    """
+    n_classes = state.layout.n_classes
+    return 100.0 * max(initial_loss, np.log(n_classes)) if np.isfinite(initial_loss) else -np.inf
 
 
 def _encode_known_labels(y, classes):
