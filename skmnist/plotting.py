@@ -134,7 +134,10 @@ def plot_learning_curves(estimators):
             score_ax.plot(np.arange(1, len(scores) + 1), scores, label=label)
     loss_ax.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
     score_ax.set(title="held-out accuracy", xlabel="epoch", ylabel="accuracy")
+    from matplotlib.ticker import MaxNLocator
+
     for ax in (loss_ax, score_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if ax.get_lines():
             ax.legend(fontsize="small")
             ax.grid(alpha=0.3)
