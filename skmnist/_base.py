@@ -20,7 +20,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -36,100 +35,19 @@ from sklearn.utils.validation import (
 from ._early_stopping import NoImprovementRule, PatienceRule
 from ._numerics import axpy, log_softmax, softmax, softmax_nll_
 from ._optimizers import AdamOptimizer, IterateAverage, SGDOptimizer
+from ._training import (
+    DropoutNoise,
+    Evaluator,
+    ParameterLayout,
+    TrainingData,
+    TrainingState,
+    ValidationMonitor,
+    divergence_limit,
+    mean_squared_norm,
+)
 from ._validation_split import duplicate_groups, stratified_group_split
 
 _FLOAT_DTYPES = (np.float64, np.float32)
-
-
-class _ParameterLayout:
-    """Where each weight and bias array sits in the flat parameter vector."""
-
-    def __init__(self, weight_shapes, bias_shapes):
-        self.shapes = [tuple(s) for s in (*weight_shapes, *bias_shapes)]
-        # The last bias feeds the softmax: one entry per class.
-        self.n_classes = self.shapes[-1][0]
-        self.n_layers = len(weight_shapes)
-        sizes = [int(np.prod(shape)) for shape in self.shapes]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)])
-        self.n_weights = int(sum(sizes[: self.n_layers]))
-        self.n_params = int(self.offsets[-1])
-
-    def views(self, flat):
-        """Return ``(weights, biases)``: lists of views into ``flat``."""
-        arrays = [
-            flat[start:stop].reshape(shape)
-            for start, stop, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
-        ]
-        return arrays[: self.n_layers], arrays[self.n_layers :]
-
-    def pack(self, weights, biases, dtype):
-        """Copy arrays shaped like :meth:`views` into a new flat vector."""
-        arrays = [*weights, *biases]
-        if [np.shape(a) for a in arrays] != self.shapes:
-            return None
-        return np.concatenate([np.ravel(a) for a in arrays]).astype(dtype, copy=False)
-
-
-class _DropoutNoise:
-    """Draws dropout masks, one per group of identical samples in a batch.
-
-    Sharing a mask between identical samples makes a sample of integer weight
-    ``k`` train exactly like ``k`` copies of it.
-    """
-
-    def __init__(self, rng, groups):
-        self.rng = rng
-        self.groups = groups
-        self.rows = None
-
-    def keep_multipliers(self, out, keep_prob):
-        """Fill ``out`` with 0 (dropped) or ``1 / keep_prob`` (kept)."""
-        batch_groups = self.groups[self.rows]
-        unique_groups, inverse = np.unique(batch_groups, return_inverse=True)
-        uniform = self.rng.random((unique_groups.size, out.shape[1]), dtype=out.dtype)
-        np.take(uniform, inverse.ravel(), axis=0, out=out)
-        np.less(out, keep_prob, out=out)
-        out *= 1.0 / keep_prob
-        return out
-
-
-class _TrainingData:
-    """Training arrays after validation, weighting and encoding."""
-
-    def __init__(self, X, y, sample_weight, groups=None):
-        self.X = X
-        self.y = y
-        self.sample_weight = sample_weight
-        self.groups = groups
-
-    @property
-    def n_samples(self):
-        return self.X.shape[0]
-
-    def subset(self, mask):
-        def pick(a):
-            return None if a is None else a[mask]
-
-        return _TrainingData(pick(self.X), pick(self.y), pick(self.sample_weight),
-                             pick(self.groups))
-
-
-class _TrainingState:
-    """What ``partial_fit`` must carry from one call to the next."""
-
-    def __init__(self, layout, params, optimizer, average, shuffle_rng, noise_rng):
-        self.layout = layout
-        self.params = params
-        self.grads = np.zeros_like(params)
-        self.optimizer = optimizer
-        self.average = average
-        self.shuffle_rng = shuffle_rng
-        self.noise_rng = noise_rng
-
-    @property
-    def solution(self):
-        """The parameters to predict with: the average when averaging."""
-        return self.params if self.average is None else self.average.average
 
 
 class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
@@ -423,7 +341,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             sample_weight = class_factor if sample_weight is None else sample_weight * class_factor
         if sample_weight is not None:
             sample_weight = sample_weight.astype(X.dtype, copy=False)
-        return _TrainingData(X, y_encoded, sample_weight), classes_
+        return TrainingData(X, y_encoded, sample_weight), classes_
 
     def _fitted_classes(self, y, incremental, classes):
         """Return the classes this call trains: new ones, or the fitted ones."""
@@ -474,7 +392,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                     f"y_val must have shape ({X_val.shape[0]},) to match X_val; "
                     f"got {y_val.shape}."
                 )
-            return data, _TrainingData(X_val, _encode_known_labels(y_val, classes_), None)
+            return data, TrainingData(X_val, _encode_known_labels(y_val, classes_), None)
         if not self.early_stopping:
             return data, None
         is_validation = stratified_group_split(
@@ -493,7 +411,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
 
     def _new_state(self, data, n_classes, init_rng, shuffle_rng, noise_rng):
         n_features = data.X.shape[1]
-        layout = _ParameterLayout(*self._layer_shapes(n_features, n_classes))
+        layout = ParameterLayout(*self._layer_shapes(n_features, n_classes))
         dtype = data.X.dtype
         params = None
         if self._warm_starting():
@@ -512,12 +430,12 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         if self.average is not False:
             start_after = 0 if self.average is True else int(self.average)
             average = IterateAverage(params, start_after)
-        return _TrainingState(layout, params, optimizer, average, shuffle_rng, noise_rng)
+        return TrainingState(layout, params, optimizer, average, shuffle_rng, noise_rng)
 
     def _make_optimizer(self, n_params, dtype, data):
         learning_rate_init = self.learning_rate_init
         if learning_rate_init == "auto":
-            learning_rate_init = self._auto_learning_rate(_mean_squared_norm(data))
+            learning_rate_init = self._auto_learning_rate(mean_squared_norm(data))
         common = (n_params, dtype, learning_rate_init, self.learning_rate, self.power_t)
         if self.solver == "adam":
             return AdamOptimizer(*common, self.beta_1, self.beta_2, self.epsilon)
@@ -552,72 +470,19 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
 
     def _run_epochs(self, state, data, validation, history, incremental):
         """Train; return the best parameters when early stopping kept some."""
-        n_samples = data.n_samples
-        batch_size = self._batch_size(n_samples)
-        n_batches = -(-n_samples // batch_size)
-        workspace = self._training_workspace(state.layout, state.params, batch_size)
-        noise = None
-        if self._needs_sample_groups():
-            noise = _DropoutNoise(state.noise_rng, data.groups)
-        checker = _ValidationChecker(self, state, validation) if validation else None
-        early_stopping = checker is not None and self.early_stopping and not incremental
-        rule = self._stopping_rule(validation if early_stopping else None)
-        frequency = n_batches
-        if isinstance(rule, PatienceRule):
-            frequency = self.validation_frequency or min(n_batches, self.patience // 2)
-            frequency = max(frequency, 1)
-
-        iteration = 0
-        stop = False
-        divergence_limit = None
+        loop = _EpochLoop(self, state, data, validation, history, incremental)
         n_epochs = 1 if incremental else self.max_iter
         for _ in range(n_epochs):
-            epoch_loss = 0.0
-            order = state.shuffle_rng.permutation(n_samples) if self.shuffle else None
-            for start in range(0, n_samples, batch_size):
-                rows = (slice(start, start + batch_size) if order is None
-                        else order[start : start + batch_size])
-                batch_loss, n_rows = self._train_batch(state, data, rows, workspace, noise)
-                if divergence_limit is None:
-                    divergence_limit = _divergence_limit(batch_loss / n_rows, state)
-                epoch_loss += batch_loss
-                history["t_"] += n_rows
-                if state.average is not None:
-                    state.average.update(state.params, history["t_"])
-                if early_stopping and (iteration + 1) % frequency == 0:
-                    value = checker.check(history)
-                    if rule.update(value, iteration):
-                        checker.keep_best(history)
-                if early_stopping and isinstance(rule, PatienceRule):
-                    stop = rule.should_stop(iteration)
-                    if stop:
-                        break
-                iteration += 1
-            history["n_iter_"] += 1
-            epoch_loss = self._epoch_loss(epoch_loss, state, n_samples, history,
-                                          divergence_limit)
-            if checker is not None and not early_stopping:
-                checker.check(history)
-            self._report(history)
-            if stop or incremental:
+            if loop.run_epoch() or incremental:
                 break
-            if isinstance(rule, NoImprovementRule):
-                if not early_stopping:
-                    rule.update(epoch_loss)
-                if rule.should_stop():
-                    if state.optimizer.reduce_on_plateau():
-                        rule.reset_count()
-                    else:
-                        break
         else:
-            if not incremental:
-                warnings.warn(
-                    f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
-                    "reached and the optimization has not converged yet; raise "
-                    "max_iter or learning_rate_init.",
-                    ConvergenceWarning,
-                )
-        return checker.best_params if early_stopping else None
+            warnings.warn(
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
+                "reached and the optimization has not converged yet; raise "
+                "max_iter or learning_rate_init.",
+                ConvergenceWarning,
+            )
+        return loop.monitor.best_params if loop.early_stopping else None
 
     def _training_workspace(self, layout, params, n_rows):
         """The model's buffers for ``n_rows`` plus the engine's own."""
@@ -625,18 +490,6 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         workspace = self._allocate_workspace(n_rows, weights, params.dtype)
         workspace.penalty_scratch = np.empty(layout.n_weights, dtype=params.dtype)
         return workspace
-
-    def _train_batch(self, state, data, rows, workspace, noise):
-        """One gradient step on ``rows``; return the summed loss and the batch size."""
-        X_batch = data.X[rows]
-        y_batch = data.y[rows]
-        weight_batch = None if data.sample_weight is None else data.sample_weight[rows]
-        if noise is not None:
-            noise.rows = rows
-        loss = self._loss_gradient(state.layout, state.params, state.grads, X_batch,
-                                   y_batch, weight_batch, workspace, noise)
-        state.optimizer.step(state.params, state.grads)
-        return loss, y_batch.shape[0]
 
     def _loss_gradient(self, layout, params, grads, X, y, sample_weight, workspace,
                        noise=None):
@@ -665,22 +518,6 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                  workspace.penalty_scratch[:n_weights])
         return float(loss)
 
-    def _epoch_loss(self, summed_loss, state, n_samples, history, divergence_limit):
-        penalized = state.params[: state.layout.n_weights]
-        loss = summed_loss / n_samples + 0.5 * self.alpha * float(penalized @ penalized)
-        # Not just NaN/inf: the log-sum-exp loss of a run away model can stay
-        # finite for many epochs while growing without bound.
-        if not loss < divergence_limit:
-            lr = state.optimizer.learning_rate_init
-            raise ValueError(
-                f"Training diverged in epoch {history['n_iter_']}: the loss became "
-                f"{loss}. learning_rate_init={lr:g} is too large for this data; try a "
-                f"smaller one (e.g. {lr / 10:g}) and make sure the features are scaled "
-                "(for pixels 0..255, divide by 255). The estimator was left as it was."
-            )
-        history["loss_curve_"].append(loss)
-        return loss
-
     def _report(self, history):
         if not self.verbose:
             return
@@ -690,54 +527,123 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         print(message, file=sys.stdout, flush=True)
 
 
-class _ValidationChecker:
-    """Scores the current solution on the validation set and keeps the best."""
+class _EpochLoop:
+    """One ``fit`` or ``partial_fit`` call's passes over the data.
 
-    def __init__(self, estimator, state, validation):
+    Holds what the epochs share (buffers, noise, the stopping rule, the
+    validation monitor) so that each epoch reads as the steps it takes.
+    """
+
+    def __init__(self, estimator, state, data, validation, history, incremental):
         self.estimator = estimator
         self.state = state
-        self.validation = validation
-        weights, _ = state.layout.views(state.params)
-        self.workspace = estimator._allocate_workspace(
-            validation.n_samples, weights, state.params.dtype
-        )
-        self.best_params = None
-        self._last = None
+        self.data = data
+        self.history = history
+        self.batch_size = estimator._batch_size(data.n_samples)
+        self.workspace = estimator._training_workspace(state.layout, state.params,
+                                                       self.batch_size)
+        self.noise = None
+        if estimator._needs_sample_groups():
+            self.noise = DropoutNoise(state.noise_rng, data.groups)
+        self.monitor = ValidationMonitor(estimator, state, validation) if validation else None
+        self.early_stopping = (self.monitor is not None and estimator.early_stopping
+                               and not incremental)
+        self.rule = estimator._stopping_rule(validation if self.early_stopping else None)
+        n_batches = -(-data.n_samples // self.batch_size)
+        self.validation_frequency = n_batches
+        if isinstance(self.rule, PatienceRule):
+            self.validation_frequency = max(
+                1, estimator.validation_frequency or min(n_batches, estimator.patience // 2))
+        # With averaging, the running batch loss describes the raw iterates,
+        # not the solution: score the average itself once an epoch instead.
+        self.evaluate_average = None
+        if state.average is not None:
+            self.evaluate_average = Evaluator(estimator, state.layout, data,
+                                              state.params.dtype)
+        self.iteration = 0
+        self.divergence_limit = None
 
-    def check(self, history):
-        """Record loss and accuracy; return the monitored value (lower is better)."""
-        weights, biases = self.state.layout.views(self.state.solution)
-        proba = self.estimator._forward(self.validation.X, weights, biases, self.workspace)
-        nll = softmax_nll_(proba, self.validation.y)
-        correct = proba.argmax(axis=1) == self.validation.y
-        w = self.validation.sample_weight
-        loss = float(np.average(nll, weights=w))
-        accuracy = float(np.average(correct, weights=w))
-        history["validation_loss_curve_"].append(loss)
-        history["validation_scores_"].append(accuracy)
-        self._last = (loss, accuracy)
-        if self.estimator.monitor == "loss":
-            return loss if np.isfinite(loss) else np.inf
-        return 1.0 - accuracy
+    def run_epoch(self):
+        """Train one epoch; return True when training should stop."""
+        summed_loss, stop = self._train_minibatches()
+        self.history["n_iter_"] += 1
+        loss = self._record_epoch_loss(summed_loss)
+        if self.monitor is not None and not self.early_stopping:
+            self.monitor.check(self.history)
+        self.estimator._report(self.history)
+        if stop or isinstance(self.rule, PatienceRule):
+            return stop
+        if not self.early_stopping:
+            self.rule.update(loss)
+        if not self.rule.should_stop():
+            return False
+        if self.state.optimizer.reduce_on_plateau():
+            self.rule.reset_count()
+            return False
+        return True
 
-    def keep_best(self, history):
-        solution = self.state.solution
-        if self.best_params is None:
-            self.best_params = solution.copy()
+    def _train_minibatches(self):
+        state, data = self.state, self.data
+        n_samples, batch_size = data.n_samples, self.batch_size
+        order = state.shuffle_rng.permutation(n_samples) if self.estimator.shuffle else None
+        summed_loss = 0.0
+        for start in range(0, n_samples, batch_size):
+            rows = (slice(start, start + batch_size) if order is None
+                    else order[start : start + batch_size])
+            batch_loss, n_rows = self._train_batch(rows)
+            summed_loss += batch_loss
+            self.history["t_"] += n_rows
+            if state.average is not None:
+                state.average.update(state.params, self.history["t_"])
+            if self.early_stopping and self._validate_and_check_patience():
+                return summed_loss, True
+            self.iteration += 1
+        return summed_loss, False
+
+    def _train_batch(self, rows):
+        """One gradient step on ``rows``; return the summed loss and the batch size."""
+        state, data = self.state, self.data
+        y_batch = data.y[rows]
+        weight_batch = None if data.sample_weight is None else data.sample_weight[rows]
+        if self.noise is not None:
+            self.noise.rows = rows
+        loss = self.estimator._loss_gradient(state.layout, state.params, state.grads,
+                                             data.X[rows], y_batch, weight_batch,
+                                             self.workspace, self.noise)
+        state.optimizer.step(state.params, state.grads)
+        n_rows = y_batch.shape[0]
+        if self.divergence_limit is None:
+            self.divergence_limit = divergence_limit(loss / n_rows, state.layout.n_classes)
+        return loss, n_rows
+
+    def _validate_and_check_patience(self):
+        """Check validation when due; return True if the patience ran out."""
+        if (self.iteration + 1) % self.validation_frequency == 0:
+            value = self.monitor.check(self.history)
+            if self.rule.update(value, self.iteration):
+                self.monitor.keep_best(self.history)
+        return isinstance(self.rule, PatienceRule) and self.rule.should_stop(self.iteration)
+
+    def _record_epoch_loss(self, summed_loss):
+        state = self.state
+        if self.evaluate_average is None:
+            data_loss = summed_loss / self.data.n_samples
         else:
-            np.copyto(self.best_params, solution)
-        history["best_validation_loss_"] = self._last[0]
-        history["best_validation_score_"] = self._last[1]
-
-
-def _divergence_limit(initial_loss, state):
-    """A training loss above this means the run diverged.
-
-    A hundred times what the run started from, or than the uniform guess
-    (``log(n_classes)``), is more than any descent can explain.
-    """
-    n_classes = state.layout.n_classes
-    return 100.0 * max(initial_loss, np.log(n_classes)) if np.isfinite(initial_loss) else -np.inf
+            data_loss, _ = self.evaluate_average(state.solution)
+        penalized = state.solution[: state.layout.n_weights]
+        loss = data_loss + 0.5 * self.estimator.alpha * float(penalized @ penalized)
+        # Not just NaN/inf: the log-sum-exp loss of a run-away model can stay
+        # finite for many epochs while growing without bound.
+        if not loss < self.divergence_limit:
+            lr = state.optimizer.learning_rate_init
+            raise ValueError(
+                f"Training diverged in epoch {self.history['n_iter_']}: the loss became "
+                f"{loss}. learning_rate_init={lr:g} is too large for this data; try a "
+                f"smaller one (e.g. {lr / 10:g}) and make sure the features are scaled "
+                "(for pixels 0..255, divide by 255). The estimator was left as it was."
+            )
+        self.history["loss_curve_"].append(loss)
+        return loss
 
 
 def _encode_known_labels(y, classes):
@@ -752,16 +658,6 @@ def _encode_known_labels(y, classes):
             "partial_fit call."
         )
     return encoded
-
-
-def _mean_squared_norm(data):
-    """Weighted mean of ``||x||^2 + 1`` (the 1 for the intercept) over rows."""
-    X = data.X
-    if sp.issparse(X):
-        squared_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-    else:
-        squared_norms = np.einsum("ij,ij->i", X, X)
-    return float(np.average(squared_norms, weights=data.sample_weight)) + 1.0
 
 
 def _validate_sample_weight(sample_weight, X):

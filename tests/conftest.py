@@ -47,3 +47,40 @@ def digits20x20():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def objective():
+    """``f(estimator, params, X, y, weight, dropout_seed)`` -> (loss, gradient).
+
+    The loss is the engine's training objective, evaluated through the same
+    code the training loop runs; the gradient is what backprop returns.
+    """
+    from skmnist._training import DropoutNoise, ParameterLayout
+
+    def evaluate(estimator, params, X, y, sample_weight=None, dropout_seed=None):
+        n_classes = int(y.max()) + 1
+        layout = ParameterLayout(*estimator._layer_shapes(X.shape[1], n_classes))
+        grads = np.zeros_like(params)
+        workspace = estimator._training_workspace(layout, params, X.shape[0])
+        noise = None
+        if dropout_seed is not None:
+            noise = DropoutNoise(np.random.default_rng(dropout_seed), np.arange(len(y)))
+            noise.rows = slice(None)
+        summed = estimator._loss_gradient(layout, params, grads, X, y, sample_weight,
+                                          workspace, noise)
+        weights = params[: layout.n_weights]
+        loss = summed / len(y) + 0.5 * estimator.alpha * weights @ weights
+        return loss, grads, layout
+
+    return evaluate
+
+
+def central_differences(f, params, eps=1e-6):
+    """Numerical gradient of ``f`` at ``params``, the textbook way."""
+    numerical = np.empty_like(params)
+    for i in range(params.size):
+        step = np.zeros_like(params)
+        step[i] = eps
+        numerical[i] = (f(params + step) - f(params - step)) / (2 * eps)
+    return numerical

@@ -1,0 +1,195 @@
+"""The pieces of the training loop that are not the estimator itself.
+
+The flat parameter layout, the training arrays and the state ``partial_fit``
+carries over, dropout noise, and scoring a solution on a data set.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._numerics import softmax_nll_
+
+#: Rows scored at a time, to bound the memory of a full pass.
+EVALUATION_CHUNK = 4096
+
+
+class ParameterLayout:
+    """Where each weight and bias array sits in the flat parameter vector."""
+
+    def __init__(self, weight_shapes, bias_shapes):
+        self.shapes = [tuple(s) for s in (*weight_shapes, *bias_shapes)]
+        # The last bias feeds the softmax: one entry per class.
+        self.n_classes = self.shapes[-1][0]
+        self.n_layers = len(weight_shapes)
+        sizes = [int(np.prod(shape)) for shape in self.shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)])
+        self.n_weights = int(sum(sizes[: self.n_layers]))
+        self.n_params = int(self.offsets[-1])
+
+    def views(self, flat):
+        """Return ``(weights, biases)``: lists of views into ``flat``."""
+        arrays = [
+            flat[start:stop].reshape(shape)
+            for start, stop, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
+        ]
+        return arrays[: self.n_layers], arrays[self.n_layers :]
+
+    def pack(self, weights, biases, dtype):
+        """Copy arrays shaped like :meth:`views` into a new flat vector."""
+        arrays = [*weights, *biases]
+        if [np.shape(a) for a in arrays] != self.shapes:
+            return None
+        return np.concatenate([np.ravel(a) for a in arrays]).astype(dtype, copy=False)
+
+
+class DropoutNoise:
+    """Draws dropout masks, one per group of identical samples in a batch.
+
+    Sharing a mask between identical samples makes a sample of integer weight
+    ``k`` train exactly like ``k`` copies of it.
+    """
+
+    def __init__(self, rng, groups):
+        self.rng = rng
+        self.groups = groups
+        self.rows = None
+
+    def keep_multipliers(self, out, keep_prob):
+        """Fill ``out`` with 0 (dropped) or ``1 / keep_prob`` (kept)."""
+        batch_groups = self.groups[self.rows]
+        unique_groups, inverse = np.unique(batch_groups, return_inverse=True)
+        uniform = self.rng.random((unique_groups.size, out.shape[1]), dtype=out.dtype)
+        np.take(uniform, inverse.ravel(), axis=0, out=out)
+        np.less(out, keep_prob, out=out)
+        out *= 1.0 / keep_prob
+        return out
+
+
+class TrainingData:
+    """Training arrays after validation, weighting and encoding."""
+
+    def __init__(self, X, y, sample_weight, groups=None):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.groups = groups
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    def subset(self, mask):
+        def pick(a):
+            return None if a is None else a[mask]
+
+        return TrainingData(pick(self.X), pick(self.y), pick(self.sample_weight),
+                             pick(self.groups))
+
+
+class TrainingState:
+    """What ``partial_fit`` must carry from one call to the next."""
+
+    def __init__(self, layout, params, optimizer, average, shuffle_rng, noise_rng):
+        self.layout = layout
+        self.params = params
+        self.grads = np.zeros_like(params)
+        self.optimizer = optimizer
+        self.average = average
+        self.shuffle_rng = shuffle_rng
+        self.noise_rng = noise_rng
+
+    @property
+    def solution(self):
+        """The parameters to predict with: the average when averaging."""
+        return self.params if self.average is None else self.average.average
+
+
+class Evaluator:
+    """Mean loss and accuracy of a solution on one fixed data set.
+
+    Parameters
+    ----------
+    estimator : BaseMinibatchClassifier
+        Supplies the forward pass.
+    layout : ParameterLayout
+        How to read a flat parameter vector.
+    data : TrainingData
+        The data to score (its ``sample_weight`` weights the means).
+    dtype : dtype
+        Floating dtype of the parameters.
+    """
+
+    def __init__(self, estimator, layout, data, dtype):
+        self.estimator = estimator
+        self.layout = layout
+        self.data = data
+        n_rows = min(EVALUATION_CHUNK, data.n_samples)
+        weights, _ = layout.views(np.zeros(layout.n_params, dtype=dtype))
+        self.workspace = estimator._allocate_workspace(n_rows, weights, dtype)
+        self._nll = np.empty(data.n_samples, dtype=dtype)
+        self._correct = np.empty(data.n_samples, dtype=bool)
+
+    def __call__(self, params):
+        """Return ``(mean cross-entropy, accuracy)`` of ``params``."""
+        weights, biases = self.layout.views(params)
+        X, y = self.data.X, self.data.y
+        for start in range(0, self.data.n_samples, EVALUATION_CHUNK):
+            rows = slice(start, start + EVALUATION_CHUNK)
+            proba = self.estimator._forward(X[rows], weights, biases, self.workspace)
+            self._nll[rows] = softmax_nll_(proba, y[rows])
+            self._correct[rows] = proba.argmax(axis=1) == y[rows]
+        weight = self.data.sample_weight
+        loss = float(np.average(self._nll, weights=weight))
+        return loss, float(np.average(self._correct, weights=weight))
+
+
+class ValidationMonitor:
+    """Scores the current solution on the validation set and keeps the best."""
+
+    def __init__(self, estimator, state, validation):
+        self.state = state
+        self.monitor = estimator.monitor
+        self.evaluate = Evaluator(estimator, state.layout, validation, state.params.dtype)
+        self.best_params = None
+        self._last = None
+
+    def check(self, history):
+        """Record loss and accuracy; return the monitored value (lower is better)."""
+        loss, accuracy = self.evaluate(self.state.solution)
+        history["validation_loss_curve_"].append(loss)
+        history["validation_scores_"].append(accuracy)
+        self._last = (loss, accuracy)
+        if self.monitor == "loss":
+            return loss if np.isfinite(loss) else np.inf
+        return 1.0 - accuracy
+
+    def keep_best(self, history):
+        """Snapshot the solution just checked as the best so far."""
+        solution = self.state.solution
+        if self.best_params is None:
+            self.best_params = solution.copy()
+        else:
+            np.copyto(self.best_params, solution)
+        history["best_validation_loss_"] = self._last[0]
+        history["best_validation_score_"] = self._last[1]
+
+
+def divergence_limit(initial_loss, n_classes):
+    """A training loss above this means the run diverged.
+
+    A hundred times what the run started from, or than the uniform guess
+    (``log(n_classes)``), is more than any descent can explain.
+    """
+    if not np.isfinite(initial_loss):
+        return -np.inf
+    return 100.0 * max(initial_loss, np.log(n_classes))
+
+
+def mean_squared_norm(data):
+    """Weighted mean of ``||x||^2 + 1`` (the 1 for the intercept) over rows."""
+    X = data.X
+    if sp.issparse(X):
+        squared_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    else:
+        squared_norms = np.einsum("ij,ij->i", X, X)
+    return float(np.average(squared_norms, weights=data.sample_weight)) + 1.0
