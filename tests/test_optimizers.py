@@ -1,0 +1,352 @@
+"""Tests of the update rules and schedules in ``skmnist._optimizers``."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skmnist._optimizers import (
+    ADAPTIVE_DIVISOR,
+    ADAPTIVE_MIN_LEARNING_RATE,
+    AdamOptimizer,
+    IterateAverage,
+    SGDOptimizer,
+)
+
+
+def _sgd(n, lr=0.1, momentum=0.0, nesterov=False, schedule="constant", power_t=0.5,
+         dtype=np.float64):
+    return SGDOptimizer(n, dtype, lr, schedule, power_t, momentum, nesterov)
+
+
+def _adam(n, lr=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-8, schedule="constant",
+          dtype=np.float64):
+    return AdamOptimizer(n, dtype, lr, schedule, 0.5, beta_1, beta_2, epsilon)
+
+
+# --------------------------------------------------------------------------
+# SGD
+# --------------------------------------------------------------------------
+
+
+def test_sgd_step_without_momentum(rng):
+    """Plain SGD: params <- params - lr * grad."""
+    params = rng.normal(size=20)
+    grads = rng.normal(size=20)
+    expected = params - 0.1 * grads
+    _sgd(20, lr=0.1).step(params, grads)
+    assert_allclose(params, expected, rtol=1e-14)
+
+
+def test_sgd_momentum_two_steps():
+    """Classical momentum: v <- m v - lr g; params <- params + v, over two steps."""
+    lr, m = 0.5, 0.9
+    params = np.array([1.0, -2.0, 3.0])
+    g1 = np.array([0.2, -0.4, 1.0])
+    g2 = np.array([-1.0, 0.5, 0.0])
+    opt = _sgd(3, lr=lr, momentum=m)
+    opt.step(params, g1)
+    # v1 = -lr g1 = [-0.1, 0.2, -0.5]
+    assert_allclose(params, [0.9, -1.8, 2.5], rtol=1e-14)
+    opt.step(params, g2)
+    # v2 = 0.9 v1 - 0.5 g2 = [-0.09 + 0.5, 0.18 - 0.25, -0.45 - 0]
+    #    = [0.41, -0.07, -0.45]
+    assert_allclose(opt.velocity, [0.41, -0.07, -0.45], rtol=1e-14)
+    assert_allclose(params, [1.31, -1.87, 2.05], rtol=1e-14)
+
+
+def test_sgd_nesterov_two_steps():
+    """Nesterov: v' = m v - lr g; params <- params + m v' - lr g, over two steps."""
+    lr, m = 0.5, 0.9
+    params = np.array([1.0, -2.0, 3.0])
+    g1 = np.array([0.2, -0.4, 1.0])
+    g2 = np.array([-1.0, 0.5, 0.0])
+    opt = _sgd(3, lr=lr, momentum=m, nesterov=True)
+    opt.step(params, g1)
+    # v1 = [-0.1, 0.2, -0.5]; params += 0.9 v1 - 0.5 g1 = [-0.19, 0.38, -0.95]
+    assert_allclose(params, [0.81, -1.62, 2.05], rtol=1e-14)
+    opt.step(params, g2)
+    # v2 = [0.41, -0.07, -0.45]; params += 0.9 v2 - 0.5 g2 = [0.869, -0.313, -0.405]
+    assert_allclose(opt.velocity, [0.41, -0.07, -0.45], rtol=1e-14)
+    assert_allclose(params, [1.679, -1.933, 1.645], rtol=1e-14)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_momentum_matches_reference_loop(rng, nesterov):
+    """Ten random momentum steps agree with a straightforward reference loop."""
+    lr, m, n = 0.05, 0.8, 15
+    params = rng.normal(size=n)
+    ref = params.copy()
+    velocity = np.zeros(n)
+    opt = _sgd(n, lr=lr, momentum=m, nesterov=nesterov)
+    for _ in range(10):
+        g = rng.normal(size=n)
+        opt.step(params, g)
+        velocity = m * velocity - lr * g
+        ref = ref + (m * velocity - lr * g if nesterov else velocity)
+    assert_allclose(params, ref, rtol=1e-12, atol=1e-14)
+
+
+def test_nesterov_without_momentum_is_plain_sgd(rng):
+    """nesterov=True with momentum=0 is plain SGD."""
+    params = rng.normal(size=8)
+    grads = rng.normal(size=8)
+    expected = params - 0.3 * grads
+    opt = _sgd(8, lr=0.3, momentum=0.0, nesterov=True)
+    opt.step(params, grads)
+    assert not opt.nesterov
+    assert_allclose(params, expected, rtol=1e-14)
+
+
+# --------------------------------------------------------------------------
+# Adam
+# --------------------------------------------------------------------------
+
+
+class _ReferenceAdam:
+    """Kingma & Ba (2014), Algorithm 1 with the reordering of their section 2.
+
+    The bias corrections are folded into the step size,
+    ``alpha_t = alpha sqrt(1 - beta2^t) / (1 - beta1^t)``, and epsilon is added
+    to ``sqrt(v_t)`` (the paper's "epsilon hat").
+    """
+
+    def __init__(self, n, alpha, beta_1, beta_2, epsilon):
+        self.alpha, self.epsilon = alpha, epsilon
+        self.beta_1, self.beta_2 = beta_1, beta_2
+        self.m = np.zeros(n)
+        self.v = np.zeros(n)
+        self.t = 0
+
+    def step(self, theta, g):
+        self.t += 1
+        self.m = self.beta_1 * self.m + (1 - self.beta_1) * g
+        self.v = self.beta_2 * self.v + (1 - self.beta_2) * g**2
+        t = self.t
+        alpha_t = self.alpha * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        return theta - alpha_t * self.m / (np.sqrt(self.v) + self.epsilon)
+
+
+@pytest.mark.parametrize("epsilon", [1e-8, 1e-2])
+def test_adam_matches_reference_over_several_steps(rng, epsilon):
+    """Several Adam steps with random gradients match the hand-written reference."""
+    n = 30
+    params = rng.normal(size=n)
+    theta = params.copy()
+    opt = _adam(n, lr=0.01, beta_1=0.9, beta_2=0.999, epsilon=epsilon)
+    ref = _ReferenceAdam(n, 0.01, 0.9, 0.999, epsilon)
+    for _ in range(12):
+        g = rng.normal(scale=rng.uniform(0.01, 10), size=n)
+        opt.step(params, g)
+        theta = ref.step(theta, g)
+        assert_allclose(params, theta, rtol=1e-12, atol=1e-14)
+    assert_allclose(opt.first_moment, ref.m, rtol=1e-12)
+    assert_allclose(opt.second_moment, ref.v, rtol=1e-12)
+
+
+def test_adam_without_epsilon_is_textbook_bias_corrected_update(rng):
+    """With epsilon=0 the step is exactly lr * m_hat / sqrt(v_hat)."""
+    n, lr, b1, b2 = 10, 0.002, 0.8, 0.99
+    params = rng.normal(size=n)
+    theta = params.copy()
+    m = np.zeros(n)
+    v = np.zeros(n)
+    opt = _adam(n, lr=lr, beta_1=b1, beta_2=b2, epsilon=0.0)
+    for t in range(1, 6):
+        g = rng.normal(size=n)
+        opt.step(params, g)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        theta = theta - lr * m_hat / np.sqrt(v_hat)
+        assert_allclose(params, theta, rtol=1e-12)
+
+
+def test_adam_first_step_moves_each_coordinate_by_lr(rng):
+    """At t=1 (tiny epsilon) each coordinate moves by lr against its gradient's sign."""
+    params = rng.normal(size=12)
+    start = params.copy()
+    grads = rng.normal(size=12)
+    _adam(12, lr=0.01, epsilon=1e-12).step(params, grads)
+    assert_allclose(start - params, 0.01 * np.sign(grads), rtol=1e-8)
+
+
+# --------------------------------------------------------------------------
+# In place, dtype
+# --------------------------------------------------------------------------
+
+
+def _optimizers(n, dtype, schedule="constant"):
+    return {
+        "sgd": _sgd(n, lr=0.1, dtype=dtype, schedule=schedule),
+        "momentum": _sgd(n, lr=0.1, momentum=0.9, dtype=dtype, schedule=schedule),
+        "nesterov": _sgd(n, lr=0.1, momentum=0.9, nesterov=True, dtype=dtype,
+                         schedule=schedule),
+        "adam": _adam(n, lr=0.01, dtype=dtype, schedule=schedule),
+    }
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_step_updates_params_in_place_and_keeps_dtype(rng, kind, dtype):
+    """step() modifies the given array (even a view into a buffer) and keeps dtype."""
+    n = 16
+    buffer = rng.normal(size=n + 4).astype(dtype)
+    params = buffer[2 : 2 + n]  # like a view into the flat parameter vector
+    before = buffer.copy()
+    grads = rng.normal(size=n).astype(dtype)
+    grads_before = grads.copy()
+    opt = _optimizers(n, dtype)[kind]
+    for _ in range(3):
+        result = opt.step(params, grads)
+    assert result is None or result is params
+    assert params.dtype == dtype and buffer.dtype == dtype
+    assert np.all(params != before[2 : 2 + n])  # every coordinate moved ...
+    assert_array_equal(buffer[:2], before[:2])  # ... and nothing outside the view
+    assert_array_equal(buffer[2 + n :], before[2 + n :])
+    assert_array_equal(grads, grads_before)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adam"])
+def test_float32_step_agrees_with_float64(rng, kind):
+    """float32 updates track float64 ones to float32 precision."""
+    n = 16
+    p64 = rng.normal(size=n)
+    p32 = p64.astype(np.float32)
+    opt64 = _optimizers(n, np.float64)[kind]
+    opt32 = _optimizers(n, np.float32)[kind]
+    for _ in range(5):
+        g = rng.normal(size=n)
+        opt64.step(p64, g)
+        opt32.step(p32, g.astype(np.float32))
+    assert p32.dtype == np.float32
+    assert_allclose(p32, p64, rtol=1e-5, atol=1e-5)
+
+
+# --------------------------------------------------------------------------
+# Schedules
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("power_t", [0.5, 0.25, 1.0])
+def test_invscaling_learning_rate_and_update(rng, power_t):
+    """At step t, invscaling uses lr_init / t**power_t for that very step."""
+    lr_init = 0.2
+    n = 5
+    opt = _sgd(n, lr=lr_init, schedule="invscaling", power_t=power_t)
+    params = rng.normal(size=n)
+    for t in range(1, 8):
+        g = rng.normal(size=n)
+        expected = params - lr_init / t**power_t * g
+        opt.step(params, g)
+        assert opt.n_steps == t
+        assert opt.learning_rate == pytest.approx(lr_init / t**power_t, rel=1e-14)
+        assert_allclose(params, expected, rtol=1e-13)
+
+
+def test_constant_schedule_keeps_learning_rate(rng):
+    """The constant schedule never changes the step size."""
+    opt = _sgd(4, lr=0.3, schedule="constant")
+    params = np.zeros(4)
+    for _ in range(5):
+        opt.step(params, np.ones(4))
+    assert opt.learning_rate == 0.3
+    assert_allclose(params, -1.5, rtol=1e-14)
+
+
+def test_adaptive_reduce_on_plateau_divides_by_five_until_minimum():
+    """reduce_on_plateau divides by 5 while above 1e-6, then returns False for good."""
+    assert ADAPTIVE_DIVISOR == 5.0 and ADAPTIVE_MIN_LEARNING_RATE == 1e-6
+    opt = _sgd(3, lr=1e-3, schedule="adaptive")
+    rates = [opt.learning_rate]
+    while opt.reduce_on_plateau():
+        rates.append(opt.learning_rate)
+        assert len(rates) < 100
+    # 1e-3, 2e-4, 4e-5, 8e-6, 1.6e-6, 3.2e-7 -> the last is below the minimum
+    assert_allclose(rates, [1e-3, 2e-4, 4e-5, 8e-6, 1.6e-6, 3.2e-7], rtol=1e-12)
+    assert opt.learning_rate == rates[-1]
+    assert opt.reduce_on_plateau() is False
+    assert opt.learning_rate == rates[-1]
+
+
+def test_adaptive_at_minimum_returns_false():
+    """A step size of exactly 1e-6 is already too small: False, unchanged."""
+    opt = _sgd(3, lr=1e-6, schedule="adaptive")
+    assert opt.reduce_on_plateau() is False
+    assert opt.learning_rate == 1e-6
+    opt = _sgd(3, lr=1.01e-6, schedule="adaptive")
+    assert opt.reduce_on_plateau() is True
+    assert opt.learning_rate == pytest.approx(1.01e-6 / 5)
+
+
+def test_adaptive_reduced_rate_is_used_by_next_step():
+    """After a reduction the next step uses the smaller step size."""
+    opt = _sgd(2, lr=0.5, schedule="adaptive")
+    params = np.zeros(2)
+    opt.step(params, np.ones(2))
+    assert opt.reduce_on_plateau() is True
+    opt.step(params, np.ones(2))
+    assert_allclose(params, -(0.5 + 0.1), rtol=1e-14)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "invscaling"])
+@pytest.mark.parametrize("make", [_sgd, _adam])
+def test_reduce_on_plateau_is_false_for_other_schedules(make, schedule):
+    """Only the adaptive schedule reduces the step size."""
+    opt = make(3, schedule=schedule)
+    before = opt.learning_rate
+    assert opt.reduce_on_plateau() is False
+    assert opt.learning_rate == before
+
+
+# --------------------------------------------------------------------------
+# IterateAverage
+# --------------------------------------------------------------------------
+
+
+def test_iterate_average_starts_from_a_copy(rng):
+    """The average is a separate array initialised to the parameters."""
+    params = rng.normal(size=6)
+    avg = IterateAverage(params, start_after=0)
+    assert avg.average is not params
+    assert not np.shares_memory(avg.average, params)
+    assert_array_equal(avg.average, params)
+    params += 1.0
+    assert not np.array_equal(avg.average, params)
+
+
+@pytest.mark.parametrize("start_after", [0, 25, 60])
+def test_iterate_average_is_mean_after_start(rng, start_after):
+    """The average is the mean of the iterates seen after start_after samples;
+    before that it is a copy of the latest iterate."""
+    params = rng.normal(size=7)
+    avg = IterateAverage(params, start_after=start_after)
+    batch = 10
+    seen = 0
+    averaged = []
+    for _ in range(12):
+        params += rng.normal(size=7)  # a new iterate, same array
+        seen += batch
+        avg.update(params, seen)
+        if seen > start_after:
+            averaged.append(params.copy())
+            assert_allclose(avg.average, np.mean(averaged, axis=0), rtol=1e-12,
+                            atol=1e-14)
+        else:
+            assert_array_equal(avg.average, params)
+            assert avg.average is not params
+        assert avg.n_averaged == len(averaged)
+
+
+def test_iterate_average_float32(rng):
+    """Averaging float32 parameters stays float32."""
+    params = rng.normal(size=5).astype(np.float32)
+    avg = IterateAverage(params, start_after=0)
+    iterates = []
+    for t in range(1, 5):
+        params *= np.float32(0.5)
+        params += np.float32(t)
+        avg.update(params, t)
+        iterates.append(params.astype(np.float64))
+    assert avg.average.dtype == np.float32
+    assert_allclose(avg.average, np.mean(iterates, axis=0), rtol=1e-6)
