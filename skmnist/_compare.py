@@ -591,7 +591,8 @@ def fit_and_score(spec, evaluation, *, max_iter=None, n_hidden=None, random_stat
     if spec.reports_epochs and not progress.quiet:
         template.set_params(verbose=True)
     result = ModelResult(spec)
-    result.heldout_pred = np.empty_like(evaluation.heldout_y)
+    # -1 marks rows not (yet) predicted; every split fills its own.
+    result.heldout_pred = np.full_like(evaluation.heldout_y, -1)
     for index, (X_train, y_train, test_index) in enumerate(evaluation.splits):
         where = "" if evaluation.n_splits == 1 else f" fold {index + 1}/{evaluation.n_splits}"
         progress.message(f"[{spec.label}{where}] training on {y_train.shape[0]} images")
