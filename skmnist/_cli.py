@@ -54,6 +54,14 @@ def _positive_int(text):
     return value
 
 
+def _fold_count(text):
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, "
+                                          f"got {value}")
+    return value
+
+
 def _fraction(text):
     try:
         value = float(text)
@@ -103,7 +111,7 @@ def build_parser():
     compare.add_argument("--n-hidden", type=_positive_int, metavar="N",
                          help="hidden units of TwoLayerMLPClassifier (default 256)")
     evaluation = compare.add_mutually_exclusive_group()
-    evaluation.add_argument("--cv", type=_positive_int, metavar="K",
+    evaluation.add_argument("--cv", type=_fold_count, metavar="K",
                             help="stratified K-fold cross-validation (data without "
                             "an official test split)")
     evaluation.add_argument("--test-size", type=_fraction, metavar="FRACTION",
