@@ -590,6 +590,7 @@ def fit_and_score(spec, evaluation, *, max_iter=None, n_hidden=None, random_stat
     template = spec.build(max_iter, n_hidden, random_state)
     if spec.reports_epochs and not progress.quiet:
         template.set_params(verbose=True)
+    _warm_up(template, evaluation)
     result = ModelResult(spec)
     # -1 marks rows not (yet) predicted; every split fills its own.
     result.heldout_pred = np.full_like(evaluation.heldout_y, -1)
@@ -623,6 +624,26 @@ def fit_and_score(spec, evaluation, *, max_iter=None, n_hidden=None, random_stat
             f"fit {elapsed:.2f} s"
         )
     return result
+
+
+def _warm_up(template, evaluation):
+    """Fit a throwaway copy for one epoch on a few rows, untimed.
+
+    The first fit in a process pays one-off costs (lazy imports, BLAS thread
+    start-up, first-touch memory) that would otherwise be charged to
+    whichever model happens to run first.
+    """
+    X_train, y_train, _ = evaluation.splits[0]
+    n_rows = min(200, y_train.shape[0])
+    estimator = clone(template).set_params(max_iter=1)
+    if "verbose" in estimator.get_params():
+        estimator.set_params(verbose=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            estimator.fit(X_train[:n_rows], y_train[:n_rows])
+        except ValueError:
+            pass  # e.g. a class missing from the first rows; the real fit will tell
 
 
 def run_comparison(dataset, evaluation, model_keys, *, max_iter=None, n_hidden=None,

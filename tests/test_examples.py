@@ -88,8 +88,8 @@ def test_coursera_ex4_network_and_its_figures(tmp_path):
 def test_tensorflow_softmax_on_full_mnist_reaches_the_tutorial(tmp_path):
     require_mnist()
     accuracies = reported_accuracies(run_example("tensorflow_softmax.py", cwd=tmp_path))
-    # The tutorial's "about 92%", within a point.
-    assert accuracies["test"] >= 91.0, accuracies
+    # The tutorial's "about 92%"; 91.2% when written (1,200 steps, last iterate).
+    assert accuracies["test"] >= 90.0, accuracies
 
 
 def test_every_example_is_tested():
