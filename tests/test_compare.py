@@ -81,7 +81,8 @@ def test_official_split_is_used_and_cannot_be_overridden(digits_dataset):
 @pytest.mark.parametrize(
     "kwargs, message",
     [({"cv": 1}, "at least 2"), ({"cv": 500}, "rarest class"),
-     ({"test_size": 1.5}, "between 0 and 1"), ({"cv": 3, "test_size": 0.2}, "not both")],
+     ({"test_size": 1.5}, "between 0 and 1"),
+     ({"cv": 3, "test_size": 0.2}, "not both")],
 )
 def test_evaluation_errors(digits_dataset, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -106,7 +107,8 @@ def test_run_comparison_scores_every_model_on_every_fold(digits_dataset):
     assert by_key["mlp"].estimator.coefs_[0].shape == (64, 32)
     # Our estimators recorded held-out learning curves; LogisticRegression has
     # no epochs to report.
-    assert len(by_key["softmax"].estimator.validation_scores_) == by_key["softmax"].epochs[0]
+    softmax = by_key["softmax"]
+    assert len(softmax.estimator.validation_scores_) == softmax.epochs[0]
     assert by_key["logistic"].mean_epochs is None
     assert by_key["logistic"].time_per_epoch is None
     assert by_key["mlp"].time_per_epoch == pytest.approx(

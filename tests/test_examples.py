@@ -85,6 +85,7 @@ def test_coursera_ex4_network_and_its_figures(tmp_path):
             assert f.read(8) == b"\x89PNG\r\n\x1a\n", name
 
 
+@pytest.mark.full_data
 def test_tensorflow_softmax_on_full_mnist_reaches_the_tutorial(tmp_path):
     require_mnist()
     accuracies = reported_accuracies(run_example("tensorflow_softmax.py", cwd=tmp_path))

@@ -51,8 +51,10 @@ def fitted():
     "draw, size",
     [
         (lambda X, y, m: plotting.plot_learning_curves(m), (1000, 400)),
-        (lambda X, y, m: plotting.plot_class_weights(m["softmax"], (8, 8)), (1000, 450)),
-        (lambda X, y, m: plotting.plot_class_weights(m["logistic"], (8, 8)), (1000, 450)),
+        (lambda X, y, m: plotting.plot_class_weights(m["softmax"], (8, 8)),
+         (1000, 450)),
+        (lambda X, y, m: plotting.plot_class_weights(m["logistic"], (8, 8)),
+         (1000, 450)),
         (lambda X, y, m: plotting.plot_hidden_units(m["mlp"], (8, 8)), (800, 850)),
         (lambda X, y, m: plotting.plot_hidden_units(m["sk-mlp"], (8, 8)), (800, 850)),
         (lambda X, y, m: plotting.plot_misclassified(
