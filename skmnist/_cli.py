@@ -96,7 +96,7 @@ def build_parser():
         "epochs, time per epoch and speed relative to MLPClassifier. Held-out data: "
         "the official test split for mnist/fashion; otherwise stratified K-fold "
         "cross-validation (--cv, default 5) or a stratified hold-out (--test-size; "
-        "the default for the 5,000-image sample, 20%%).",
+        "the default for the 5,000-image sample, 20%).",
     )
     compare.add_argument(
         "--dataset", nargs="+", default=["sample"], metavar="DATA",
