@@ -36,13 +36,10 @@ from ._early_stopping import NoImprovementRule, PatienceRule
 from ._numerics import axpy, log_softmax, softmax, softmax_nll_
 from ._optimizers import AdamOptimizer, IterateAverage, SGDOptimizer
 from ._training import (
-    DropoutNoise,
-    Evaluator,
+    EpochLoop,
     ParameterLayout,
     TrainingData,
     TrainingState,
-    ValidationMonitor,
-    divergence_limit,
     mean_squared_norm,
 )
 from ._validation_split import duplicate_groups, stratified_group_split
@@ -470,12 +467,10 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
 
     def _run_epochs(self, state, data, validation, history, incremental):
         """Train; return the best parameters when early stopping kept some."""
-        loop = _EpochLoop(self, state, data, validation, history, incremental)
+        loop = EpochLoop(self, state, data, validation, history, incremental)
         n_epochs = 1 if incremental else self.max_iter
-        for _ in range(n_epochs):
-            if loop.run_epoch() or incremental:
-                break
-        else:
+        stopped = any(loop.run_epoch() or incremental for _ in range(n_epochs))
+        if not stopped:
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
                 "reached and the optimization has not converged yet; raise "
@@ -489,6 +484,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         weights, _ = layout.views(params)
         workspace = self._allocate_workspace(n_rows, weights, params.dtype)
         workspace.penalty_scratch = np.empty(layout.n_weights, dtype=params.dtype)
+        workspace.row_index = np.arange(n_rows)
         return workspace
 
     def _loss_gradient(self, layout, params, grads, X, y, sample_weight, workspace,
@@ -501,10 +497,11 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         weights, biases = layout.views(params)
         weight_grads, bias_grads = layout.views(grads)
         n_rows = y.shape[0]
+        label_entries = (workspace.row_index[:n_rows], y)
         proba = self._forward(X, weights, biases, workspace, noise)
-        nll = softmax_nll_(proba, y)
+        nll = softmax_nll_(proba, y, label_entries)
         dlogits = proba
-        dlogits[np.arange(n_rows), y] -= 1
+        dlogits[label_entries] -= 1
         if sample_weight is None:
             loss = nll.sum()
             dlogits *= 1.0 / n_rows
@@ -525,125 +522,6 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         if history["validation_scores_"]:
             message += f", validation score = {history['validation_scores_'][-1]:.6f}"
         print(message, file=sys.stdout, flush=True)
-
-
-class _EpochLoop:
-    """One ``fit`` or ``partial_fit`` call's passes over the data.
-
-    Holds what the epochs share (buffers, noise, the stopping rule, the
-    validation monitor) so that each epoch reads as the steps it takes.
-    """
-
-    def __init__(self, estimator, state, data, validation, history, incremental):
-        self.estimator = estimator
-        self.state = state
-        self.data = data
-        self.history = history
-        self.batch_size = estimator._batch_size(data.n_samples)
-        self.workspace = estimator._training_workspace(state.layout, state.params,
-                                                       self.batch_size)
-        self.noise = None
-        if estimator._needs_sample_groups():
-            self.noise = DropoutNoise(state.noise_rng, data.groups)
-        self.monitor = ValidationMonitor(estimator, state, validation) if validation else None
-        self.early_stopping = (self.monitor is not None and estimator.early_stopping
-                               and not incremental)
-        self.rule = estimator._stopping_rule(validation if self.early_stopping else None)
-        n_batches = -(-data.n_samples // self.batch_size)
-        self.validation_frequency = n_batches
-        if isinstance(self.rule, PatienceRule):
-            self.validation_frequency = max(
-                1, estimator.validation_frequency or min(n_batches, estimator.patience // 2))
-        # With averaging, the running batch loss describes the raw iterates,
-        # not the solution: score the average itself once an epoch instead.
-        self.evaluate_average = None
-        if state.average is not None:
-            self.evaluate_average = Evaluator(estimator, state.layout, data,
-                                              state.params.dtype)
-        self.iteration = 0
-        self.divergence_limit = None
-
-    def run_epoch(self):
-        """Train one epoch; return True when training should stop."""
-        summed_loss, stop = self._train_minibatches()
-        self.history["n_iter_"] += 1
-        loss = self._record_epoch_loss(summed_loss)
-        if self.monitor is not None and not self.early_stopping:
-            self.monitor.check(self.history)
-        self.estimator._report(self.history)
-        if stop or isinstance(self.rule, PatienceRule):
-            return stop
-        if not self.early_stopping:
-            self.rule.update(loss)
-        if not self.rule.should_stop():
-            return False
-        if self.state.optimizer.reduce_on_plateau():
-            self.rule.reset_count()
-            return False
-        return True
-
-    def _train_minibatches(self):
-        state, data = self.state, self.data
-        n_samples, batch_size = data.n_samples, self.batch_size
-        order = state.shuffle_rng.permutation(n_samples) if self.estimator.shuffle else None
-        summed_loss = 0.0
-        for start in range(0, n_samples, batch_size):
-            rows = (slice(start, start + batch_size) if order is None
-                    else order[start : start + batch_size])
-            batch_loss, n_rows = self._train_batch(rows)
-            summed_loss += batch_loss
-            self.history["t_"] += n_rows
-            if state.average is not None:
-                state.average.update(state.params, self.history["t_"])
-            if self.early_stopping and self._validate_and_check_patience():
-                return summed_loss, True
-            self.iteration += 1
-        return summed_loss, False
-
-    def _train_batch(self, rows):
-        """One gradient step on ``rows``; return the summed loss and the batch size."""
-        state, data = self.state, self.data
-        y_batch = data.y[rows]
-        weight_batch = None if data.sample_weight is None else data.sample_weight[rows]
-        if self.noise is not None:
-            self.noise.rows = rows
-        loss = self.estimator._loss_gradient(state.layout, state.params, state.grads,
-                                             data.X[rows], y_batch, weight_batch,
-                                             self.workspace, self.noise)
-        state.optimizer.step(state.params, state.grads)
-        n_rows = y_batch.shape[0]
-        if self.divergence_limit is None:
-            self.divergence_limit = divergence_limit(loss / n_rows, state.layout.n_classes)
-        return loss, n_rows
-
-    def _validate_and_check_patience(self):
-        """Check validation when due; return True if the patience ran out."""
-        if (self.iteration + 1) % self.validation_frequency == 0:
-            value = self.monitor.check(self.history)
-            if self.rule.update(value, self.iteration):
-                self.monitor.keep_best(self.history)
-        return isinstance(self.rule, PatienceRule) and self.rule.should_stop(self.iteration)
-
-    def _record_epoch_loss(self, summed_loss):
-        state = self.state
-        if self.evaluate_average is None:
-            data_loss = summed_loss / self.data.n_samples
-        else:
-            data_loss, _ = self.evaluate_average(state.solution)
-        penalized = state.solution[: state.layout.n_weights]
-        loss = data_loss + 0.5 * self.estimator.alpha * float(penalized @ penalized)
-        # Not just NaN/inf: the log-sum-exp loss of a run-away model can stay
-        # finite for many epochs while growing without bound.
-        if not loss < self.divergence_limit:
-            lr = state.optimizer.learning_rate_init
-            raise ValueError(
-                f"Training diverged in epoch {self.history['n_iter_']}: the loss became "
-                f"{loss}. learning_rate_init={lr:g} is too large for this data; try a "
-                f"smaller one (e.g. {lr / 10:g}) and make sure the features are scaled "
-                "(for pixels 0..255, divide by 255). The estimator was left as it was."
-            )
-        self.history["loss_curve_"].append(loss)
-        return loss
 
 
 def _encode_known_labels(y, classes):

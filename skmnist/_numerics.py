@@ -30,7 +30,7 @@ def axpy(x, y, a, scratch):
     return y
 
 
-def softmax_nll_(logits, y):
+def softmax_nll_(logits, y, label_entries=None):
     """Turn ``logits`` into probabilities in place; return the per-row NLL.
 
     The maximum of each row is subtracted first (log-sum-exp), so large
@@ -42,6 +42,8 @@ def softmax_nll_(logits, y):
         Overwritten with the softmax probabilities.
     y : ndarray of shape (n_samples,)
         Column index of each row's label.
+    label_entries : tuple of two ndarrays, default=None
+        ``(np.arange(n_samples), y)``, if the caller keeps one at hand.
 
     Returns
     -------
@@ -49,7 +51,9 @@ def softmax_nll_(logits, y):
         ``-log p(y_i | x_i)`` for each row.
     """
     logits -= logits.max(axis=1, keepdims=True)
-    label_logit = logits[np.arange(logits.shape[0]), y]
+    if label_entries is None:
+        label_entries = (np.arange(logits.shape[0]), y)
+    label_logit = logits[label_entries]
     np.exp(logits, out=logits)
     normalizer = logits.sum(axis=1)
     logits /= normalizer[:, np.newaxis]

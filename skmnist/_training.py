@@ -1,12 +1,14 @@
-"""The pieces of the training loop that are not the estimator itself.
+"""The training loop and its pieces.
 
 The flat parameter layout, the training arrays and the state ``partial_fit``
-carries over, dropout noise, and scoring a solution on a data set.
+carries over, dropout noise, scoring a solution on a data set, and
+:class:`EpochLoop`, which runs the epochs of one ``fit``/``partial_fit`` call.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
+from ._early_stopping import PatienceRule
 from ._numerics import softmax_nll_
 
 #: Rows scored at a time, to bound the memory of a full pass.
@@ -25,14 +27,26 @@ class ParameterLayout:
         self.offsets = np.concatenate([[0], np.cumsum(sizes)])
         self.n_weights = int(sum(sizes[: self.n_layers]))
         self.n_params = int(self.offsets[-1])
+        self._views = {}
+
+    def __getstate__(self):
+        # Views would pickle as copies of the arrays they look into.
+        return {**self.__dict__, "_views": {}}
 
     def views(self, flat):
         """Return ``(weights, biases)``: lists of views into ``flat``."""
+        # The training loop asks for the same two buffers every minibatch.
+        cached = self._views.get(id(flat))
+        if cached is not None and cached[0] is flat:
+            return cached[1]
         arrays = [
             flat[start:stop].reshape(shape)
             for start, stop, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
         ]
-        return arrays[: self.n_layers], arrays[self.n_layers :]
+        views = arrays[: self.n_layers], arrays[self.n_layers :]
+        if len(self._views) < 4:
+            self._views[id(flat)] = (flat, views)
+        return views
 
     def pack(self, weights, biases, dtype):
         """Copy arrays shaped like :meth:`views` into a new flat vector."""
@@ -193,3 +207,123 @@ def mean_squared_norm(data):
     else:
         squared_norms = np.einsum("ij,ij->i", X, X)
     return float(np.average(squared_norms, weights=data.sample_weight)) + 1.0
+
+
+class EpochLoop:
+    """One ``fit`` or ``partial_fit`` call's passes over the data.
+
+    Holds what the epochs share (buffers, noise, the stopping rule, the
+    validation monitor) so that each epoch reads as the steps it takes.
+    """
+
+    def __init__(self, estimator, state, data, validation, history, incremental):
+        self.estimator = estimator
+        self.state = state
+        self.data = data
+        self.history = history
+        self.batch_size = estimator._batch_size(data.n_samples)
+        self.workspace = estimator._training_workspace(state.layout, state.params,
+                                                       self.batch_size)
+        self.noise = None
+        if estimator._needs_sample_groups():
+            self.noise = DropoutNoise(state.noise_rng, data.groups)
+        self.monitor = ValidationMonitor(estimator, state, validation) if validation else None
+        self.early_stopping = (self.monitor is not None and estimator.early_stopping
+                               and not incremental)
+        self.rule = estimator._stopping_rule(validation if self.early_stopping else None)
+        n_batches = -(-data.n_samples // self.batch_size)
+        self.validation_frequency = n_batches
+        if isinstance(self.rule, PatienceRule):
+            self.validation_frequency = max(
+                1, estimator.validation_frequency or min(n_batches, estimator.patience // 2))
+        # With averaging, the running batch loss describes the raw iterates,
+        # not the solution: score the average itself once an epoch instead.
+        self.evaluate_average = None
+        if state.average is not None:
+            self.evaluate_average = Evaluator(estimator, state.layout, data,
+                                              state.params.dtype)
+        self.iteration = 0
+        self.divergence_limit = None
+
+    def run_epoch(self):
+        """Train one epoch; return True when training should stop."""
+        summed_loss, stop = self._train_minibatches()
+        self.history["n_iter_"] += 1
+        loss = self._record_epoch_loss(summed_loss)
+        if self.monitor is not None and not self.early_stopping:
+            self.monitor.check(self.history)
+        self.estimator._report(self.history)
+        if stop or isinstance(self.rule, PatienceRule):
+            return stop
+        if not self.early_stopping:
+            self.rule.update(loss)
+        if not self.rule.should_stop():
+            return False
+        if self.state.optimizer.reduce_on_plateau():
+            self.rule.reset_count()
+            return False
+        return True
+
+    def _train_minibatches(self):
+        state, data = self.state, self.data
+        n_samples, batch_size = data.n_samples, self.batch_size
+        order = state.shuffle_rng.permutation(n_samples) if self.estimator.shuffle else None
+        summed_loss = 0.0
+        for start in range(0, n_samples, batch_size):
+            rows = (slice(start, start + batch_size) if order is None
+                    else order[start : start + batch_size])
+            batch_loss, n_rows = self._train_batch(rows)
+            summed_loss += batch_loss
+            self.history["t_"] += n_rows
+            if state.average is not None:
+                state.average.update(state.params, self.history["t_"])
+            if self.early_stopping and self._validate_and_check_patience():
+                return summed_loss, True
+            self.iteration += 1
+        return summed_loss, False
+
+    def _train_batch(self, rows):
+        """One gradient step on ``rows``; return the summed loss and the batch size."""
+        state, data = self.state, self.data
+        y_batch = data.y[rows]
+        weight_batch = None if data.sample_weight is None else data.sample_weight[rows]
+        if self.noise is not None:
+            self.noise.rows = rows
+        loss = self.estimator._loss_gradient(state.layout, state.params, state.grads,
+                                             data.X[rows], y_batch, weight_batch,
+                                             self.workspace, self.noise)
+        state.optimizer.step(state.params, state.grads)
+        n_rows = y_batch.shape[0]
+        if self.divergence_limit is None:
+            self.divergence_limit = divergence_limit(loss / n_rows, state.layout.n_classes)
+        return loss, n_rows
+
+    def _validate_and_check_patience(self):
+        """Check validation when due; return True if the patience ran out."""
+        if (self.iteration + 1) % self.validation_frequency == 0:
+            value = self.monitor.check(self.history)
+            if self.rule.update(value, self.iteration):
+                self.monitor.keep_best(self.history)
+        return isinstance(self.rule, PatienceRule) and self.rule.should_stop(self.iteration)
+
+    def _record_epoch_loss(self, summed_loss):
+        state = self.state
+        if self.evaluate_average is None:
+            data_loss = summed_loss / self.data.n_samples
+        else:
+            data_loss, _ = self.evaluate_average(state.solution)
+        penalized = state.solution[: state.layout.n_weights]
+        loss = data_loss + 0.5 * self.estimator.alpha * float(penalized @ penalized)
+        # Not just NaN/inf: the log-sum-exp loss of a run-away model can stay
+        # finite for many epochs while growing without bound.
+        if not loss < self.divergence_limit:
+            lr = state.optimizer.learning_rate_init
+            raise ValueError(
+                f"Training diverged in epoch {self.history['n_iter_']}: the loss became "
+                f"{loss}. learning_rate_init={lr:g} is too large for this data; try a "
+                f"smaller one (e.g. {lr / 10:g}) and make sure the features are scaled "
+                "(for pixels 0..255, divide by 255). The estimator was left as it was."
+            )
+        self.history["loss_curve_"].append(loss)
+        return loss
+
