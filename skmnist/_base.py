@@ -15,6 +15,7 @@ All parameters live in one flat array during training: the weights first, so
 that the L2 penalty and every optimizer update are single vector operations.
 """
 
+import copy
 import sys
 import warnings
 from numbers import Integral, Real
@@ -29,6 +30,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -36,6 +38,7 @@ from ._early_stopping import NoImprovementRule, PatienceRule
 from ._numerics import axpy, log_softmax, softmax, softmax_nll_
 from ._optimizers import AdamOptimizer, IterateAverage, SGDOptimizer
 from ._training import (
+    EVALUATION_CHUNK,
     EpochLoop,
     ParameterLayout,
     TrainingData,
@@ -45,6 +48,7 @@ from ._training import (
 from ._validation_split import duplicate_groups, stratified_group_split
 
 _FLOAT_DTYPES = (np.float64, np.float32)
+_FEATURE_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
 
 
 class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
@@ -95,8 +99,11 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         """Fill the parameter views in place."""
         raise NotImplementedError
 
-    def _allocate_workspace(self, n_rows, weights, dtype):
-        """Return an object holding the buffers forward/backward write into."""
+    def _allocate_workspace(self, n_rows, weights, dtype, training=True):
+        """Return an object holding the buffers forward/backward write into.
+
+        ``training=False`` needs only what the forward pass writes.
+        """
         raise NotImplementedError
 
     def _forward(self, X, weights, biases, workspace, noise=None):
@@ -233,7 +240,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``.
         """
-        return softmax(self._logits(X))
+        logits = self._logits(X)
+        return softmax(logits, out=logits)
 
     def predict_log_proba(self, X):
         """Return the log of the class probabilities, computed stably.
@@ -248,7 +256,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of ``classes_``.
         """
-        return log_softmax(self._logits(X))
+        logits = self._logits(X)
+        return log_softmax(logits, out=logits)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -259,17 +268,37 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
     # Prediction
     # ------------------------------------------------------------------
     def _logits(self, X):
+        """Logits of ``X`` in a new array, computed in bounded chunks."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False)
         weights, biases = self._fitted_params()
         dtype = np.result_type(X.dtype, weights[0].dtype)
-        workspace = self._allocate_workspace(X.shape[0], weights, dtype)
-        return self._forward(X, weights, biases, workspace)
+        n_rows = X.shape[0]
+        workspace = self._allocate_workspace(min(n_rows, EVALUATION_CHUNK), weights,
+                                             dtype, training=False)
+        logits = np.empty((n_rows, biases[-1].shape[0]), dtype=dtype)
+        for start in range(0, n_rows, EVALUATION_CHUNK):
+            rows = slice(start, start + EVALUATION_CHUNK)
+            logits[rows] = self._forward(X[rows], weights, biases, workspace)
+        return logits
 
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight, X_val, y_val, incremental, classes=None):
+    def _fit(self, *args, **kwargs):
+        """Train, or raise leaving every fitted attribute as it was."""
+        # validate_data records the features before training can fail.
+        saved = {name: self.__dict__[name] for name in _FEATURE_ATTRIBUTES
+                 if name in self.__dict__}
+        try:
+            return self._train(*args, **kwargs)
+        except BaseException:
+            for name in _FEATURE_ATTRIBUTES:
+                self.__dict__.pop(name, None)
+            self.__dict__.update(saved)
+            raise
+
+    def _train(self, X, y, sample_weight, X_val, y_val, incremental, classes=None):
         continuing = incremental and hasattr(self, "_state")
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOAT_DTYPES,
                              reset=not continuing)
@@ -280,24 +309,33 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         init_rng, split_rng, shuffle_rng, noise_rng = [
             np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
         ]
-        if self._needs_sample_groups() or (self.early_stopping and not incremental):
+        splitting = self.early_stopping and not incremental and X_val is None
+        if splitting or self._needs_sample_groups():
             data.groups = duplicate_groups(data.X, data.y)
         validation = None
         if not incremental:
             data, validation = self._split_validation(data, X_val, y_val, classes_,
                                                       split_rng)
-        data.sample_weight = _normalized_weights(data.sample_weight)
+            # partial_fit keeps the weights as given: each call sees one chunk,
+            # and rescaling chunks separately would lose their relative weight.
+            data.sample_weight = _normalized_weights(data.sample_weight)
 
         if continuing:
-            state = self._state
+            # Train a copy: a call that fails must leave the state untouched.
+            state = copy.deepcopy(self._state)
         else:
             state = self._new_state(data, classes_.size, init_rng, shuffle_rng, noise_rng)
         history = self._history(fresh=not (continuing or self._warm_starting()))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             best = self._run_epochs(state, data, validation, history, incremental)
 
+        if best is not None:
+            # Whatever continues from here (partial_fit) starts from the best.
+            np.copyto(state.params, best)
+            if state.average is not None:
+                np.copyto(state.average.average, best)
         # Only now, with training successful, replace the fitted attributes.
-        weights, biases = state.layout.views(state.solution if best is None else best)
+        weights, biases = state.layout.views(state.solution)
         self._store_fitted_params(weights, biases)
         self.classes_ = classes_
         self._state = state
@@ -308,7 +346,6 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         if validation is None:
             self.validation_scores_ = None
             self.validation_loss_curve_ = None
-            self.best_validation_score_ = None
         return self
 
     def _warm_starting(self):
@@ -349,7 +386,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                     "classes must be passed on the first call to partial_fit: list every "
                     "label the model will ever see, e.g. classes=np.arange(10)."
                 )
-            classes_ = np.unique(classes)
+            classes_ = np.unique(column_or_1d(classes))
         elif incremental:
             classes_ = self.classes_
             if classes is not None and not np.array_equal(self.classes_, np.unique(classes)):
@@ -361,12 +398,6 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             # y here already lacks zero-weight samples: a class only they had is
             # not learned, as if those samples were absent.
             classes_ = np.unique(y)
-            if classes_.size < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes with "
-                    f"positive sample_weight; got only class {classes_!r}. A classifier "
-                    "cannot learn from one class: check the labels and the weights."
-                )
             if self._warm_starting() and not np.array_equal(classes_, self.classes_):
                 raise ValueError(
                     f"warm_start=True needs the classes of the previous fit "
@@ -374,7 +405,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                 )
         if classes_.size < 2:
             raise ValueError(
-                f"{type(self).__name__} needs at least 2 classes; got {classes_!r}."
+                f"{type(self).__name__} needs samples of at least 2 classes with "
+                f"positive sample_weight; got only {classes_!r}. A classifier cannot "
+                "learn from one class: check the labels and the weights."
             )
         return classes_
 
@@ -389,7 +422,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                     f"y_val must have shape ({X_val.shape[0]},) to match X_val; "
                     f"got {y_val.shape}."
                 )
-            return data, TrainingData(X_val, _encode_known_labels(y_val, classes_), None)
+            y_val = _encode_known_labels(y_val, classes_, source="y_val")
+            return data, TrainingData(X_val, y_val, None)
         if not self.early_stopping:
             return data, None
         is_validation = stratified_group_split(
@@ -424,8 +458,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             self._initialize(*layout.views(params), init_rng)
         optimizer = self._make_optimizer(layout.n_params, dtype, data)
         average = None
-        if self.average is not False:
-            start_after = 0 if self.average is True else int(self.average)
+        if self.average:
+            # True averages from the start; an int, after that many samples.
+            start_after = 0 if isinstance(self.average, (bool, np.bool_)) else int(self.average)
             average = IterateAverage(params, start_after)
         return TrainingState(layout, params, optimizer, average, shuffle_rng, noise_rng)
 
@@ -469,12 +504,14 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         """Train; return the best parameters when early stopping kept some."""
         loop = EpochLoop(self, state, data, validation, history, incremental)
         n_epochs = 1 if incremental else self.max_iter
-        stopped = any(loop.run_epoch() or incremental for _ in range(n_epochs))
-        if not stopped:
+        for _ in range(n_epochs):
+            if loop.run_epoch() or incremental:
+                break
+        else:
             warnings.warn(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
-                "reached and the optimization has not converged yet; raise "
-                "max_iter or learning_rate_init.",
+                "reached and the optimization has not converged yet; consider "
+                "raising max_iter.",
                 ConvergenceWarning,
             )
         return loop.monitor.best_params if loop.early_stopping else None
@@ -512,7 +549,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         if self.alpha:
             n_weights = layout.n_weights
             axpy(params[:n_weights], grads[:n_weights], self.alpha,
-                 workspace.penalty_scratch[:n_weights])
+                 workspace.penalty_scratch)
         return float(loss)
 
     def _report(self, history):
@@ -524,16 +561,17 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         print(message, file=sys.stdout, flush=True)
 
 
-def _encode_known_labels(y, classes):
+def _encode_known_labels(y, classes, source="y"):
     """Map labels to their index in ``classes``; refuse unknown labels."""
     encoded = np.searchsorted(classes, y)
     encoded[encoded == classes.size] = 0
     unknown = classes[encoded] != y
     if np.any(unknown):
+        hint = ("pass every label in `classes` on the first partial_fit call"
+                if source == "y" else "the validation set may only hold labels of y")
         raise ValueError(
-            f"y contains labels {np.unique(y[unknown])!r} that are not among the "
-            f"classes {classes!r}; pass every label in `classes` on the first "
-            "partial_fit call."
+            f"{source} contains labels {np.unique(y[unknown])!r} that are not among "
+            f"the classes {classes!r}; {hint}."
         )
     return encoded
 

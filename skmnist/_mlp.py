@@ -234,7 +234,7 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
     def _needs_sample_groups(self):
         return self.dropout > 0
 
-    def _allocate_workspace(self, n_rows, weights, dtype):
+    def _allocate_workspace(self, n_rows, weights, dtype, training=True):
         n_hidden, n_classes = weights[1].shape
 
         def buffer(n_columns):
@@ -245,8 +245,8 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
             dropped_out=False,
             kept=None,
             keep_multipliers=None,
-            hidden_grad=buffer(n_hidden),
-            scratch=buffer(n_hidden),
+            hidden_grad=buffer(n_hidden) if training else None,
+            scratch=buffer(n_hidden) if training else None,
             logits=buffer(n_classes),
         )
 

@@ -25,7 +25,7 @@ def axpy(x, y, a, scratch):
     level-1 routines, and its spinning threads slow these short vector
     updates down many times over as soon as another process wants a core.
     """
-    np.multiply(x, a, out=scratch)
+    np.multiply(x, y.dtype.type(a), out=scratch)
     np.add(y, scratch, out=y)
     return y
 
@@ -62,17 +62,17 @@ def softmax_nll_(logits, y, label_entries=None):
     return nll
 
 
-def softmax(logits):
-    """Row-wise softmax of ``logits`` in a new array."""
-    proba = logits - logits.max(axis=1, keepdims=True)
+def softmax(logits, out=None):
+    """Row-wise softmax of ``logits`` (into ``out``, which may be ``logits``)."""
+    proba = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
     np.exp(proba, out=proba)
     proba /= proba.sum(axis=1, keepdims=True)
     return proba
 
 
-def log_softmax(logits):
-    """Row-wise log-softmax of ``logits`` in a new array (log-sum-exp)."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
+def log_softmax(logits, out=None):
+    """Row-wise log-softmax of ``logits`` (log-sum-exp; ``out`` as for softmax)."""
+    shifted = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
     shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     return shifted
 

@@ -7,7 +7,6 @@ loop and no temporaries allocated per step.
 
 import numpy as np
 
-from ._numerics import axpy
 
 #: "adaptive" divides the step by this factor on a plateau ...
 ADAPTIVE_DIVISOR = 5.0
@@ -23,7 +22,8 @@ class _Optimizer:
     n_params : int
         Size of the flat parameter vector.
     dtype : dtype
-        Its floating dtype.
+        Its floating dtype. Every scalar of an update is cast to it: a
+        float64 scalar would run a float32 update through float64 loops.
     learning_rate_init : float
         Initial step size.
     schedule : {"constant", "invscaling", "adaptive"}
@@ -38,8 +38,16 @@ class _Optimizer:
         self.schedule = schedule
         self.power_t = power_t
         self.n_steps = 0
-        self._scratch = np.zeros(n_params, dtype=dtype)
-        self._scaled = np.empty(n_params, dtype=dtype)
+        self._scalar = np.dtype(dtype).type
+        self._scratch = np.empty(n_params, dtype=dtype)
+
+    def __getstate__(self):
+        # The scratch buffer is as large as the model; no need to pickle it.
+        return {**self.__dict__, "_scratch": self._scratch.size}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = np.empty(state["_scratch"], dtype=self._scalar)
 
     def step(self, params, grads):
         """Move ``params`` (flat, in place) against ``grads`` of one batch."""
@@ -68,20 +76,21 @@ class SGDOptimizer(_Optimizer):
         super().__init__(n_params, dtype, learning_rate_init, schedule, power_t)
         self.momentum = momentum
         self.nesterov = nesterov and momentum > 0
-        self.velocity = self._scratch  # zeros, reused as the velocity
+        self.velocity = np.zeros(n_params, dtype=dtype)
 
     def _update(self, params, grads):
-        lr, scaled = self.learning_rate, self._scaled
+        scaled_step = np.multiply(grads, self._scalar(self.learning_rate),
+                                  out=self._scratch)
         if self.momentum == 0:
-            axpy(grads, params, -lr, scaled)
+            params -= scaled_step
             return
-        self.velocity *= self.momentum
-        axpy(grads, self.velocity, -lr, scaled)
+        momentum = self._scalar(self.momentum)
+        self.velocity *= momentum
+        self.velocity -= scaled_step
         if self.nesterov:
-            # params += momentum * v_new - lr * grad (Sutskever et al., 2013);
-            # ``scaled`` still holds -lr * grad.
-            params += scaled
-            axpy(self.velocity, params, self.momentum, scaled)
+            # params += momentum * v_new - lr * grad (Sutskever et al., 2013)
+            params -= scaled_step
+            params += np.multiply(self.velocity, momentum, out=self._scratch)
         else:
             params += self.velocity
 
@@ -100,22 +109,23 @@ class AdamOptimizer(_Optimizer):
 
     def _update(self, params, grads):
         t = self.n_steps
-        step_size = (
-            self.learning_rate
-            * np.sqrt(1 - self.beta_2**t)
-            / (1 - self.beta_1**t)
-        )
-        m, v = self.first_moment, self.second_moment
-        scratch, scaled = self._scratch, self._scaled
-        m *= self.beta_1
-        axpy(grads, m, 1 - self.beta_1, scaled)
+        as_dtype = self._scalar
+        step_size = as_dtype(
+            self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
+        m, v, scratch = self.first_moment, self.second_moment, self._scratch
+        # m = beta_1 * m + (1 - beta_1) * g, as three passes and no temporary.
+        m -= grads
+        m *= as_dtype(self.beta_1)
+        m += grads
         np.multiply(grads, grads, out=scratch)
-        v *= self.beta_2
-        axpy(scratch, v, 1 - self.beta_2, scaled)
+        v -= scratch
+        v *= as_dtype(self.beta_2)
+        v += scratch
         np.sqrt(v, out=scratch)
-        scratch += self.epsilon
+        scratch += as_dtype(self.epsilon)
         np.divide(m, scratch, out=scratch)
-        axpy(scratch, params, -step_size, scaled)
+        scratch *= step_size
+        params -= scratch
 
 
 class IterateAverage:
@@ -135,11 +145,18 @@ class IterateAverage:
         self.n_averaged = 0
         self._scratch = np.empty_like(params)
 
+    def __getstate__(self):
+        return {**self.__dict__, "_scratch": None}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = np.empty_like(self.average)
+
     def update(self, params, n_samples_seen):
         if n_samples_seen <= self.start_after:
             np.copyto(self.average, params)
             return
         self.n_averaged += 1
-        np.subtract(params, self.average, out=self._scratch)
-        self._scratch *= 1.0 / self.n_averaged
-        self.average += self._scratch
+        difference = np.subtract(params, self.average, out=self._scratch)
+        difference *= self.average.dtype.type(1.0 / self.n_averaged)
+        self.average += difference

@@ -209,7 +209,7 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         weights[0].fill(0)
         biases[0].fill(0)
 
-    def _allocate_workspace(self, n_rows, weights, dtype):
+    def _allocate_workspace(self, n_rows, weights, dtype, training=True):
         return SimpleNamespace(logits=np.empty((n_rows, weights[0].shape[0]), dtype=dtype))
 
     def _forward(self, X, weights, biases, workspace, noise=None):

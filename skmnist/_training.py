@@ -112,6 +112,14 @@ class TrainingState:
         self.shuffle_rng = shuffle_rng
         self.noise_rng = noise_rng
 
+    def __getstate__(self):
+        # The gradient buffer is rewritten every step: no need to pickle it.
+        return {**self.__dict__, "grads": None}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.grads = np.zeros_like(self.params)
+
     @property
     def solution(self):
         """The parameters to predict with: the average when averaging."""
@@ -129,17 +137,19 @@ class Evaluator:
         How to read a flat parameter vector.
     data : TrainingData
         The data to score (its ``sample_weight`` weights the means).
-    dtype : dtype
-        Floating dtype of the parameters.
+    params : ndarray
+        A flat parameter vector of the model (for shapes and dtype).
     """
 
-    def __init__(self, estimator, layout, data, dtype):
+    def __init__(self, estimator, layout, data, params):
         self.estimator = estimator
         self.layout = layout
         self.data = data
         n_rows = min(EVALUATION_CHUNK, data.n_samples)
-        weights, _ = layout.views(np.zeros(layout.n_params, dtype=dtype))
-        self.workspace = estimator._allocate_workspace(n_rows, weights, dtype)
+        weights, _ = layout.views(params)
+        self.workspace = estimator._allocate_workspace(n_rows, weights, params.dtype,
+                                                       training=False)
+        dtype = params.dtype
         self._nll = np.empty(data.n_samples, dtype=dtype)
         self._correct = np.empty(data.n_samples, dtype=bool)
 
@@ -163,7 +173,7 @@ class ValidationMonitor:
     def __init__(self, estimator, state, validation):
         self.state = state
         self.monitor = estimator.monitor
-        self.evaluate = Evaluator(estimator, state.layout, validation, state.params.dtype)
+        self.evaluate = Evaluator(estimator, state.layout, validation, state.params)
         self.best_params = None
         self._last = None
 
@@ -237,11 +247,11 @@ class EpochLoop:
             self.validation_frequency = max(
                 1, estimator.validation_frequency or min(n_batches, estimator.patience // 2))
         # With averaging, the running batch loss describes the raw iterates,
-        # not the solution: score the average itself once an epoch instead.
+        # not the solution: when that loss decides when to stop, score the
+        # average itself once an epoch instead.
         self.evaluate_average = None
-        if state.average is not None:
-            self.evaluate_average = Evaluator(estimator, state.layout, data,
-                                              state.params.dtype)
+        if state.average is not None and not self.early_stopping:
+            self.evaluate_average = Evaluator(estimator, state.layout, data, state.params)
         self.iteration = 0
         self.divergence_limit = None
 
@@ -312,7 +322,8 @@ class EpochLoop:
             data_loss = summed_loss / self.data.n_samples
         else:
             data_loss, _ = self.evaluate_average(state.solution)
-        penalized = state.solution[: state.layout.n_weights]
+        scored = state.params if self.evaluate_average is None else state.solution
+        penalized = scored[: state.layout.n_weights]
         loss = data_loss + 0.5 * self.estimator.alpha * float(penalized @ penalized)
         # Not just NaN/inf: the log-sum-exp loss of a run-away model can stay
         # finite for many epochs while growing without bound.

@@ -38,8 +38,9 @@ def duplicate_groups(X, y):
 
 def _dense_row_ids(X):
     rows = np.ascontiguousarray(X)
-    # -0.0 and 0.0 are the same sample; make them the same bytes too.
-    rows = rows + rows.dtype.type(0)
+    if np.any(np.signbit(rows) & (rows == 0)):
+        # -0.0 and 0.0 are the same sample; make them the same bytes too.
+        rows = rows + rows.dtype.type(0)
     as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))
     _, ids = np.unique(as_bytes.ravel(), return_inverse=True)
     return ids.ravel().astype(np.int64)

@@ -294,3 +294,81 @@ def test_early_stopping_with_too_few_samples(make):
     X = np.arange(6, dtype=float).reshape(3, 2)
     with pytest.raises(ValueError, match="validation set"):
         make(early_stopping=True).fit(X, [0, 1, 2])
+
+
+def test_failed_fit_keeps_the_previous_model_usable(make, small):
+    X, y = small
+    est = make(random_state=0, max_iter=3).fit(X, y)
+    before = est.predict_proba(X)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        est.fit(X[:, :10], np.zeros(len(y)))
+    assert est.n_features_in_ == X.shape[1]
+    assert_array_equal(est.predict_proba(X), before)
+
+
+def test_partial_fit_failing_mid_training_leaves_the_state_untouched(make, small,
+                                                                     monkeypatch):
+    from skmnist import _optimizers
+
+    X, y = small
+    est = make(random_state=0, solver="sgd").partial_fit(X, y, classes=np.arange(10))
+    reference = pickle.loads(pickle.dumps(est))
+    original_step = _optimizers.SGDOptimizer.step
+    calls = []
+
+    def step_then_fail(self, params, grads):
+        original_step(self, params, grads)
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(_optimizers.SGDOptimizer, "step", step_then_fail)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        est.partial_fit(X, y)
+    monkeypatch.undo()
+    assert_array_equal(est._state.params, reference._state.params)
+    est.partial_fit(X, y)
+    reference.partial_fit(X, y)
+    assert_array_equal(est.predict_proba(X), reference.predict_proba(X))
+
+
+def test_training_continues_from_the_restored_best_weights(make, digits):
+    X, y = digits
+    est = make(random_state=0, max_iter=200, early_stopping=True, n_iter_no_change=3,
+               tol=0).fit(X, y)
+    restored = est._state.layout.pack(*est._fitted_params(), est._state.params.dtype)
+    assert_array_equal(est._state.params, restored)
+    assert_array_equal(est._state.solution, restored)
+
+
+def test_average_zero_means_no_averaging(small):
+    X, y = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        zero = SoftmaxSGDClassifier(average=0, max_iter=3, random_state=0).fit(X, y)
+        off = SoftmaxSGDClassifier(average=False, max_iter=3, random_state=0).fit(X, y)
+    assert_array_equal(zero.coef_, off.coef_)
+
+
+def test_partial_fit_keeps_the_scale_of_sample_weights(make, small):
+    X, y = small
+    plain = make(random_state=0, solver="sgd").partial_fit(X, y, classes=np.arange(10))
+    heavy = make(random_state=0, solver="sgd").partial_fit(
+        X, y, classes=np.arange(10), sample_weight=np.full(len(y), 3.0))
+    assert not np.allclose(_first_coef(plain), _first_coef(heavy))
+
+
+def test_unknown_validation_label(make, small):
+    X, y = small
+    with pytest.raises(ValueError, match="y_val contains labels"):
+        make(max_iter=2).fit(X[y < 9], y[y < 9], X_val=X, y_val=y)
+
+
+def test_pickle_holds_no_scratch_buffers(small):
+    X, y = small
+    est = TwoLayerMLPClassifier(n_hidden=64, max_iter=2, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    n_bytes = sum(p.nbytes for p in est.coefs_ + est.intercepts_)
+    # Public weights, the training iterate and Adam's two moments.
+    assert len(pickle.dumps(est)) < 4.5 * n_bytes
