@@ -18,8 +18,12 @@ def load_mnist(dtype):
         test = fetch_mnist(subset="test", download_if_missing=True)
     except OSError as exc:
         sys.exit(f"MNIST is needed: {exc}")
-    return (train.data.astype(dtype), train.target, test.data.astype(dtype),
-            test.target)
+    return (
+        train.data.astype(dtype),
+        train.target,
+        test.data.astype(dtype),
+        test.target,
+    )
 
 
 def timed_fit(estimator, X, y, warm_up=False, **fit_params):

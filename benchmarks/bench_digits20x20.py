@@ -22,14 +22,23 @@ from skmnist import TwoLayerMLPClassifier
 from skmnist.datasets import get_data_home, load_mat
 
 OURS = dict(n_hidden=200, dropout=0.5, learning_rate_init=2e-3, max_iter=60)
-COURSE = dict(hidden_layer_sizes=(25,), solver="sgd", max_iter=1000, alpha=1e-4,
-              tol=1e-9, random_state=0)
+COURSE = dict(
+    hidden_layer_sizes=(25,),
+    solver="sgd",
+    max_iter=1000,
+    alpha=1e-4,
+    tol=1e-9,
+    random_state=0,
+)
 TUNED = dict(hidden_layer_sizes=(200,), alpha=1.0, max_iter=400, random_state=0)
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(get_data_home(),
-                                                             "digits20x20.mat")
+    path = (
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else os.path.join(get_data_home(), "digits20x20.mat")
+    )
     X, y = load_mat(path, return_X_y=True)
     cv = StratifiedKFold(5, shuffle=True, random_state=0)
     models = {
@@ -45,15 +54,23 @@ def main():
             result = cross_validate(model, X, y, cv=cv, return_train_score=True)
             total = time.perf_counter() - start
         fit_time = result["fit_time"].mean()
-        rows.append([name, f"{result['test_score'].mean():.4f}",
-                     f"{result['train_score'].mean():.4f}", f"{fit_time:.1f}",
-                     f"{total:.0f}"])
+        rows.append(
+            [
+                name,
+                f"{result['test_score'].mean():.4f}",
+                f"{result['train_score'].mean():.4f}",
+                f"{fit_time:.1f}",
+                f"{total:.0f}",
+            ]
+        )
     course_fit = float(rows[1][3])
     for row in rows:
         row.append(f"{course_fit / float(row[3]):.1f}x")
     print(f"{path}: 5-fold stratified CV, {X.shape[0]} digits of {X.shape[1]} pixels")
-    print_table(["model", "CV acc", "train acc", "fit s/fold", "total s",
-                 "speed vs course"], rows)
+    print_table(
+        ["model", "CV acc", "train acc", "fit s/fold", "total s", "speed vs course"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

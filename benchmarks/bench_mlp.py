@@ -39,23 +39,27 @@ def blas_floor(X, n_hidden, n_classes=10, repeats=3):
     for _ in range(repeats):
         start = time.perf_counter()
         for batch in batches:
-            np.matmul(batch, W1, out=hidden)          # forward, hidden layer
-            np.matmul(hidden, W2, out=logits)         # forward, output layer
+            np.matmul(batch, W1, out=hidden)  # forward, hidden layer
+            np.matmul(hidden, W2, out=logits)  # forward, output layer
             np.matmul(hidden.T, logits, out=grad_W2)  # backward, W2
-            np.matmul(logits, W2.T, out=hidden)       # backward, hidden delta
-            np.matmul(batch.T, hidden, out=grad_W1)   # backward, W1
+            np.matmul(logits, W2.T, out=hidden)  # backward, hidden delta
+            np.matmul(batch.T, hidden, out=grad_W1)  # backward, W1
         best = min(best, time.perf_counter() - start)
     return best
 
 
 def per_epoch_times(X, y, n_hidden, epochs):
-    ours = TwoLayerMLPClassifier(n_hidden, batch_size=BATCH, max_iter=epochs, tol=0,
-                                 random_state=0)
-    theirs = MLPClassifier((n_hidden,), batch_size=BATCH, max_iter=epochs, tol=0,
-                           random_state=0)
-    return (timed_fit(ours, X, y, warm_up=True) / ours.n_iter_,
-            timed_fit(theirs, X, y, warm_up=True) / theirs.n_iter_,
-            blas_floor(X, n_hidden))
+    ours = TwoLayerMLPClassifier(
+        n_hidden, batch_size=BATCH, max_iter=epochs, tol=0, random_state=0
+    )
+    theirs = MLPClassifier(
+        (n_hidden,), batch_size=BATCH, max_iter=epochs, tol=0, random_state=0
+    )
+    return (
+        timed_fit(ours, X, y, warm_up=True) / ours.n_iter_,
+        timed_fit(theirs, X, y, warm_up=True) / theirs.n_iter_,
+        blas_floor(X, n_hidden),
+    )
 
 
 def time_to_accuracy(X, y, X_test, y_test, target, max_epochs=40):
@@ -74,8 +78,9 @@ def time_to_accuracy(X, y, X_test, y_test, target, max_epochs=40):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="per-epoch timings only (about a minute)")
+    parser.add_argument(
+        "--quick", action="store_true", help="per-epoch timings only (about a minute)"
+    )
     quick = parser.parse_args().quick
     X, y, X_test, y_test = load_mnist(np.float32)
 
@@ -83,10 +88,27 @@ def main():
     rows = []
     for n_hidden, epochs in [(100, 3), (800, 2)]:
         ours, theirs, floor = per_epoch_times(X, y, n_hidden, epochs)
-        rows.append([n_hidden, f"{ours:.3f}", f"{theirs:.3f}", f"{theirs / ours:.2f}x",
-                     f"{floor:.3f}", f"{ours / floor:.2f}x"])
-    print_table(["hidden", "ours s/epoch", "MLPClassifier s/epoch", "speed-up",
-                 "BLAS floor s", "ours / floor"], rows)
+        rows.append(
+            [
+                n_hidden,
+                f"{ours:.3f}",
+                f"{theirs:.3f}",
+                f"{theirs / ours:.2f}x",
+                f"{floor:.3f}",
+                f"{ours / floor:.2f}x",
+            ]
+        )
+    print_table(
+        [
+            "hidden",
+            "ours s/epoch",
+            "MLPClassifier s/epoch",
+            "speed-up",
+            "BLAS floor s",
+            "ours / floor",
+        ],
+        rows,
+    )
     if quick:
         return
 
@@ -97,18 +119,38 @@ def main():
     seconds, epochs = time_to_accuracy(X, y, X_test, y_test, 0.98)
     print_table(
         ["model", "test acc", "seconds", "epochs", "ratio"],
-        [["MLPClassifier() defaults, float64, to finish",
-          f"{defaults.score(X_test64, y_test):.4f}", f"{defaults_time:.1f}",
-          defaults.n_iter_, "1"],
-         [f"TwoLayerMLPClassifier({FAST}) to 0.98", ">= 0.98", f"{seconds:.1f}", epochs,
-          f"1/{defaults_time / seconds:.1f}"]])
+        [
+            [
+                "MLPClassifier() defaults, float64, to finish",
+                f"{defaults.score(X_test64, y_test):.4f}",
+                f"{defaults_time:.1f}",
+                defaults.n_iter_,
+                "1",
+            ],
+            [
+                f"TwoLayerMLPClassifier({FAST}) to 0.98",
+                ">= 0.98",
+                f"{seconds:.1f}",
+                epochs,
+                f"1/{defaults_time / seconds:.1f}",
+            ],
+        ],
+    )
 
     print("\n3. Best documented one-hidden-layer configuration")
     best = TwoLayerMLPClassifier(random_state=0, **BEST)
     seconds = timed_fit(best, X, y, warm_up=True)
-    print_table(["model", "test acc", "seconds", "epochs"],
-                [[f"TwoLayerMLPClassifier({BEST})", f"{best.score(X_test, y_test):.4f}",
-                  f"{seconds:.1f}", best.n_iter_]])
+    print_table(
+        ["model", "test acc", "seconds", "epochs"],
+        [
+            [
+                f"TwoLayerMLPClassifier({BEST})",
+                f"{best.score(X_test, y_test):.4f}",
+                f"{seconds:.1f}",
+                best.n_iter_,
+            ]
+        ],
+    )
 
 
 if __name__ == "__main__":

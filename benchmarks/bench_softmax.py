@@ -20,7 +20,8 @@ def main():
         "SoftmaxSGDClassifier()": SoftmaxSGDClassifier(random_state=0),
         "LogisticRegression()": LogisticRegression(),
         "SGDClassifier(log_loss, early_stopping)": SGDClassifier(
-            loss="log_loss", early_stopping=True, random_state=0),
+            loss="log_loss", early_stopping=True, random_state=0
+        ),
     }
     results = {}
     for name, model in models.items():
@@ -28,13 +29,21 @@ def main():
         results[name] = (model.score(X_test, y_test), seconds, n_epochs(model))
     reference_accuracy, reference_time, _ = results["LogisticRegression()"]
     rows = [
-        [name, f"{acc:.4f}", f"{acc - reference_accuracy:+.4f}", f"{seconds:.2f}",
-         epochs, f"{reference_time / seconds:.1f}x"]
+        [
+            name,
+            f"{acc:.4f}",
+            f"{acc - reference_accuracy:+.4f}",
+            f"{seconds:.2f}",
+            epochs,
+            f"{reference_time / seconds:.1f}x",
+        ]
         for name, (acc, seconds, epochs) in results.items()
     ]
     print("Full MNIST, 60,000 train / 10,000 test, float64 pixels / 255")
-    print_table(["model", "test acc", "vs LogReg", "fit s", "epochs/iters",
-                 "speed vs LogReg"], rows)
+    print_table(
+        ["model", "test acc", "vs LogReg", "fit s", "epochs/iters", "speed vs LogReg"],
+        rows,
+    )
 
 
 if __name__ == "__main__":

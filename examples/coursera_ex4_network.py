@@ -63,18 +63,25 @@ def save_figures(model, X_test, y_test, image_shape, out_dir):
     from skmnist.plotting import plot_hidden_units, plot_misclassified, save_figure
 
     os.makedirs(out_dir, exist_ok=True)
-    paths = [os.path.join(out_dir, name)
-             for name in ("ex4_hidden_units.png", "ex4_misclassified.png")]
+    paths = [
+        os.path.join(out_dir, name)
+        for name in ("ex4_hidden_units.png", "ex4_misclassified.png")
+    ]
     save_figure(plot_hidden_units(model, image_shape, title="ex4 network"), paths[0])
-    save_figure(plot_misclassified(X_test, y_test, model.predict(X_test), image_shape,
-                                   title="ex4 network"), paths[1])
+    save_figure(
+        plot_misclassified(
+            X_test, y_test, model.predict(X_test), image_shape, title="ex4 network"
+        ),
+        paths[1],
+    )
     return paths
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mat", help="the .mat file (default: found in the data "
-                        "directory)")
+    parser.add_argument(
+        "--mat", help="the .mat file (default: found in the data " "directory)"
+    )
     parser.add_argument("--data-home", help="data directory to search")
     parser.add_argument("--out", default=".", help="directory for the figures")
     parser.add_argument("--quick", action="store_true", help="fewer epochs")
@@ -82,21 +89,31 @@ def main(argv=None):
 
     path = args.mat or find_mat(args.data_home)
     if path is None:
-        sys.exit(f"no {' or '.join(MAT_NAMES)} in {get_data_home(args.data_home)}; "
-                 "pass --mat PATH or set SKMNIST_DATA")
+        sys.exit(
+            f"no {' or '.join(MAT_NAMES)} in {get_data_home(args.data_home)}; "
+            "pass --mat PATH or set SKMNIST_DATA"
+        )
     digits = load_mat(path)
     X_train, X_test, y_train, y_test = train_test_split(
-        digits.data, digits.target, test_size=0.2, stratify=digits.target,
-        random_state=0)
+        digits.data,
+        digits.target,
+        test_size=0.2,
+        stratify=digits.target,
+        random_state=0,
+    )
 
     model = course_network(len(y_train), max_iter=10 if args.quick else 50)
     model.fit(X_train, y_train)
     train_accuracy = 100 * model.score(X_train, y_train)
     heldout_accuracy = 100 * model.score(X_test, y_test)
-    print(f"{os.path.basename(path)}: {len(y_train)} train / {len(y_test)} held out, "
-          f"{model.n_iter_} epochs")
-    print(f"ours: training accuracy {train_accuracy:.1f}% | tutorial: "
-          f"{TUTORIAL_TRAINING_ACCURACY}%")
+    print(
+        f"{os.path.basename(path)}: {len(y_train)} train / {len(y_test)} held out, "
+        f"{model.n_iter_} epochs"
+    )
+    print(
+        f"ours: training accuracy {train_accuracy:.1f}% | tutorial: "
+        f"{TUTORIAL_TRAINING_ACCURACY}%"
+    )
     print(f"ours: held-out accuracy {heldout_accuracy:.1f}% | tutorial: not reported")
     image_shape = digits.images.shape[1:]
     for figure in save_figures(model, X_test, y_test, image_shape, args.out):

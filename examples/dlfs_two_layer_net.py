@@ -1,4 +1,4 @@
-""""Deep Learning from Scratch"'s TwoLayerNet (chapter 4), with skmnist.
+""" "Deep Learning from Scratch"'s TwoLayerNet (chapter 4), with skmnist.
 
 The book trains a 784-50-10 network with sigmoid hidden units by minibatch
 SGD (learning rate 0.1, batches of 100, no penalty) for 10,000 iterations,
@@ -35,8 +35,9 @@ def load(quick):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="the 5,000-digit sample and 30 epochs")
+    parser.add_argument(
+        "--quick", action="store_true", help="the 5,000-digit sample and 30 epochs"
+    )
     args = parser.parse_args(argv)
     X_train, X_test, y_train, y_test = load(args.quick)
 
@@ -58,13 +59,17 @@ def main(argv=None):
         model.fit(X_train, y_train, X_val=X_test, y_val=y_test)
     for epoch, score in enumerate(model.validation_scores_, start=1):
         if epoch % 5 == 0 or epoch == model.n_iter_:
-            print(f"epoch {epoch:3d}: train loss {model.loss_curve_[epoch - 1]:.4f}, "
-                  f"test accuracy {score:.4f}")
+            print(
+                f"epoch {epoch:3d}: train loss {model.loss_curve_[epoch - 1]:.4f}, "
+                f"test accuracy {score:.4f}"
+            )
     train_accuracy = 100 * model.score(X_train, y_train)
     test_accuracy = 100 * model.score(X_test, y_test)
     print(f"train accuracy {train_accuracy:.1f}%")
-    print(f"ours: test accuracy {test_accuracy:.1f}% | tutorial: about "
-          f"{TUTORIAL_ACCURACY}%")
+    print(
+        f"ours: test accuracy {test_accuracy:.1f}% | tutorial: about "
+        f"{TUTORIAL_ACCURACY}%"
+    )
 
 
 if __name__ == "__main__":

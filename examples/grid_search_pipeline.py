@@ -44,15 +44,17 @@ def param_grid(quick):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="1,500 digits, a small grid, 15 epochs")
+    parser.add_argument(
+        "--quick", action="store_true", help="1,500 digits, a small grid, 15 epochs"
+    )
     args = parser.parse_args(argv)
 
     X, y = load_mnist_sample(return_X_y=True)
     if args.quick:
         X, _, y, _ = train_test_split(X, y, train_size=1500, stratify=y, random_state=0)
     X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.2, stratify=y, random_state=0)
+        X, y, test_size=0.2, stratify=y, random_state=0
+    )
 
     pipeline = Pipeline([("reduce", "passthrough"), ("clf", SoftmaxSGDClassifier())])
     search = GridSearchCV(pipeline, param_grid(args.quick), cv=3, n_jobs=-1)
@@ -66,15 +68,21 @@ def main(argv=None):
         reference.fit(X_train, y_train)
 
     best = search.best_params_
-    print(f"{len(search.cv_results_['params'])} candidates x 3 folds in "
-          f"{search_time:.1f} s")
-    print(f"best: {type(best['clf']).__name__}, reduce={best['reduce']}, "
-          + ", ".join(f"{k}={v}" for k, v in best.items() if k.startswith("clf__"))
-          + f" (cross-validated accuracy {search.best_score_:.4f})")
+    print(
+        f"{len(search.cv_results_['params'])} candidates x 3 folds in "
+        f"{search_time:.1f} s"
+    )
+    print(
+        f"best: {type(best['clf']).__name__}, reduce={best['reduce']}, "
+        + ", ".join(f"{k}={v}" for k, v in best.items() if k.startswith("clf__"))
+        + f" (cross-validated accuracy {search.best_score_:.4f})"
+    )
     ours = 100 * search.score(X_test, y_test)
     theirs = 100 * reference.score(X_test, y_test)
-    print(f"ours: held-out accuracy {ours:.1f}% | "
-          f"MLPClassifier defaults: {theirs:.1f}%")
+    print(
+        f"ours: held-out accuracy {ours:.1f}% | "
+        f"MLPClassifier defaults: {theirs:.1f}%"
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,11 @@ def load(quick):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="the 5,000-digit sample instead of full MNIST")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the 5,000-digit sample instead of full MNIST",
+    )
     args = parser.parse_args(argv)
     X_train, X_test, y_train, y_test = load(args.quick)
 
@@ -57,8 +60,10 @@ def main(argv=None):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train)
     accuracy = 100 * model.score(X_test, y_test)
-    print(f"{len(y_train)} train / {len(y_test)} test, {epochs} epochs of "
-          f"{BATCH_SIZE}-image batches")
+    print(
+        f"{len(y_train)} train / {len(y_test)} test, {epochs} epochs of "
+        f"{BATCH_SIZE}-image batches"
+    )
     print(f"ours: test accuracy {accuracy:.1f}% | tutorial: about {TUTORIAL_ACCURACY}%")
 
 

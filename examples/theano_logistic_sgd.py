@@ -55,9 +55,11 @@ def run(name, train, valid, test, patience, max_iter, tutorial_error):
         model.fit(*train, X_val=valid[0], y_val=valid[1])
     elapsed = time.perf_counter() - start
     test_error = 100 * (1 - model.score(*test))
-    print(f"{name}: {len(train[1])} train / {len(valid[1])} validation / "
-          f"{len(test[1])} test, {model.n_iter_} epochs in {elapsed:.1f} s, "
-          f"best validation error {100 * (1 - model.best_validation_score_):.2f}%")
+    print(
+        f"{name}: {len(train[1])} train / {len(valid[1])} validation / "
+        f"{len(test[1])} test, {model.n_iter_} epochs in {elapsed:.1f} s, "
+        f"best validation error {100 * (1 - model.best_validation_score_):.2f}%"
+    )
     print(f"ours: test error {test_error:.2f}% | tutorial: {tutorial_error}%")
 
 
@@ -65,9 +67,11 @@ def subset_splits(quick):
     """Split the 5,000 sample digits 3:1:1 like the tutorial's 50k/10k/10k."""
     X, y = load_mnist_sample(return_X_y=True)
     X_train, X_rest, y_train, y_rest = train_test_split(
-        X, y, test_size=0.4, stratify=y, random_state=0)
+        X, y, test_size=0.4, stratify=y, random_state=0
+    )
     X_valid, X_test, y_valid, y_test = train_test_split(
-        X_rest, y_rest, test_size=0.5, stratify=y_rest, random_state=0)
+        X_rest, y_rest, test_size=0.5, stratify=y_rest, random_state=0
+    )
     splits = (X_train, y_train), (X_valid, y_valid), (X_test, y_test)
     if quick:
         # Fewer minibatches before stopping and a cap on the epochs; the rule
@@ -78,15 +82,20 @@ def subset_splits(quick):
 
 def full_splits():
     """The tutorial's split: the last 10,000 training images validate."""
-    parts = [fetch_mnist(subset=s, split="theano", return_X_y=True)
-             for s in ("train", "valid", "test")]
+    parts = [
+        fetch_mnist(subset=s, split="theano", return_X_y=True)
+        for s in ("train", "valid", "test")
+    ]
     return (*parts, 5000, 1000)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="subset only, shorter patience (a few seconds)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="subset only, shorter patience (a few seconds)",
+    )
     args = parser.parse_args(argv)
     run("5,000-digit subset", *subset_splits(args.quick), TUTORIAL_SUBSET_ERROR)
     if not args.quick:

@@ -62,14 +62,20 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions({"sgd", "adam"})],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "learning_rate_init": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="neither"),
+        ],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -110,7 +116,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         """Return the logits of ``X`` (a view into ``workspace``)."""
         raise NotImplementedError
 
-    def _backward(self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads):
+    def _backward(
+        self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads
+    ):
         """Write the gradient of the loss into the gradient views."""
         raise NotImplementedError
 
@@ -189,8 +197,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, None, None, incremental=True,
-                         classes=classes)
+        return self._fit(
+            X, y, sample_weight, None, None, incremental=True, classes=classes
+        )
 
     def decision_function(self, X):
         """Return the logits (for two classes, the difference of the two).
@@ -270,12 +279,15 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         """Logits of ``X`` in a new array, computed in bounded chunks."""
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False
+        )
         weights, biases = self._fitted_params()
         dtype = np.result_type(X.dtype, weights[0].dtype)
         n_rows = X.shape[0]
-        workspace = self._allocate_workspace(min(n_rows, EVALUATION_CHUNK), weights,
-                                             dtype, training=False)
+        workspace = self._allocate_workspace(
+            min(n_rows, EVALUATION_CHUNK), weights, dtype, training=False
+        )
         logits = np.empty((n_rows, biases[-1].shape[0]), dtype=dtype)
         for start in range(0, n_rows, EVALUATION_CHUNK):
             rows = slice(start, start + EVALUATION_CHUNK)
@@ -288,8 +300,11 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, *args, **kwargs):
         """Train, or raise leaving every fitted attribute as it was."""
         # validate_data records the features before training can fail.
-        saved = {name: self.__dict__[name] for name in _FEATURE_ATTRIBUTES
-                 if name in self.__dict__}
+        saved = {
+            name: self.__dict__[name]
+            for name in _FEATURE_ATTRIBUTES
+            if name in self.__dict__
+        }
         try:
             return self._train(*args, **kwargs)
         except BaseException:
@@ -300,11 +315,13 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
 
     def _train(self, X, y, sample_weight, X_val, y_val, incremental, classes=None):
         continuing = incremental and hasattr(self, "_state")
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=_FLOAT_DTYPES,
-                             reset=not continuing)
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=not continuing
+        )
         check_classification_targets(y)
-        data, classes_ = self._prepare_training_data(X, y, sample_weight, incremental,
-                                                     classes)
+        data, classes_ = self._prepare_training_data(
+            X, y, sample_weight, incremental, classes
+        )
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         init_rng, split_rng, shuffle_rng, noise_rng = [
             np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
@@ -314,8 +331,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             data.groups = duplicate_groups(data.X, data.y)
         validation = None
         if not incremental:
-            data, validation = self._split_validation(data, X_val, y_val, classes_,
-                                                      split_rng)
+            data, validation = self._split_validation(
+                data, X_val, y_val, classes_, split_rng
+            )
             # partial_fit keeps the weights as given: each call sees one chunk,
             # and rescaling chunks separately would lose their relative weight.
             data.sample_weight = _normalized_weights(data.sample_weight)
@@ -324,9 +342,13 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             # Train a copy: a call that fails must leave the state untouched.
             state = copy.deepcopy(self._state)
         else:
-            state = self._new_state(data, classes_.size, init_rng, shuffle_rng, noise_rng)
+            state = self._new_state(
+                data, classes_.size, init_rng, shuffle_rng, noise_rng
+            )
         history = self._history(fresh=not (continuing or self._warm_starting()))
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with np.errstate(
+            over="ignore", invalid="ignore", divide="ignore", under="ignore"
+        ):
             best = self._run_epochs(state, data, validation, history, incremental)
 
         if best is not None:
@@ -342,7 +364,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         for name, value in history.items():
             setattr(self, name, value)
         self.loss_ = history["loss_curve_"][-1]
-        self.best_loss_ = None if validation is not None else min(history["loss_curve_"])
+        self.best_loss_ = (
+            None if validation is not None else min(history["loss_curve_"])
+        )
         if validation is None:
             self.validation_scores_ = None
             self.validation_loss_curve_ = None
@@ -366,13 +390,17 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         if self.class_weight is not None:
             if incremental and self.class_weight == "balanced":
                 raise ValueError(
-                    "class_weight='balanced' is not supported by partial_fit: one batch "
+                    "class_weight='balanced' is not supported by partial_fit: one "
+                    "batch "
                     "does not tell the class frequencies. Compute them on all the data "
-                    "with sklearn.utils.class_weight.compute_class_weight and pass a dict."
+                    "with sklearn.utils.class_weight.compute_class_weight and pass a "
+                    "dict."
                 )
             per_class = compute_class_weight(self.class_weight, classes=classes_, y=y)
             class_factor = per_class[y_encoded]
-            sample_weight = class_factor if sample_weight is None else sample_weight * class_factor
+            sample_weight = (
+                class_factor if sample_weight is None else sample_weight * class_factor
+            )
         if sample_weight is not None:
             sample_weight = sample_weight.astype(X.dtype, copy=False)
         return TrainingData(X, y_encoded, sample_weight), classes_
@@ -383,13 +411,16 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         if first_partial_fit:
             if classes is None:
                 raise ValueError(
-                    "classes must be passed on the first call to partial_fit: list every "
+                    "classes must be passed on the first call to partial_fit: list "
+                    "every "
                     "label the model will ever see, e.g. classes=np.arange(10)."
                 )
             classes_ = np.unique(column_or_1d(classes))
         elif incremental:
             classes_ = self.classes_
-            if classes is not None and not np.array_equal(self.classes_, np.unique(classes)):
+            if classes is not None and not np.array_equal(
+                self.classes_, np.unique(classes)
+            ):
                 raise ValueError(
                     f"classes={np.unique(classes)!r} differs from the classes of the "
                     f"first partial_fit call {self.classes_!r}."
@@ -414,8 +445,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
     def _split_validation(self, data, X_val, y_val, classes_, split_rng):
         """Return ``(training, validation)``; validation is None when not monitored."""
         if X_val is not None:
-            X_val = validate_data(self, X_val, accept_sparse="csr", dtype=data.X.dtype,
-                                  reset=False)
+            X_val = validate_data(
+                self, X_val, accept_sparse="csr", dtype=data.X.dtype, reset=False
+            )
             y_val = np.asarray(y_val)
             if y_val.shape != (X_val.shape[0],):
                 raise ValueError(
@@ -460,7 +492,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         average = None
         if self.average:
             # True averages from the start; an int, after that many samples.
-            start_after = 0 if isinstance(self.average, (bool, np.bool_)) else int(self.average)
+            start_after = (
+                0 if isinstance(self.average, (bool, np.bool_)) else int(self.average)
+            )
             average = IterateAverage(params, start_after)
         return TrainingState(layout, params, optimizer, average, shuffle_rng, noise_rng)
 
@@ -475,8 +509,10 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
 
     def _history(self, fresh):
         names = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
-        history = {name: [] if fresh else list(getattr(self, name, None) or [])
-                   for name in names}
+        history = {
+            name: [] if fresh else list(getattr(self, name, None) or [])
+            for name in names
+        }
         history["n_iter_"] = 0 if fresh else self.n_iter_
         history["t_"] = 0 if fresh else self.t_
         history["best_validation_score_"] = None
@@ -496,8 +532,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
 
     def _stopping_rule(self, validation):
         if validation is not None and self.early_stopping and self.patience is not None:
-            return PatienceRule(self.patience, self.patience_increase,
-                                self.improvement_threshold)
+            return PatienceRule(
+                self.patience, self.patience_increase, self.improvement_threshold
+            )
         return NoImprovementRule(self.tol, self.n_iter_no_change)
 
     def _run_epochs(self, state, data, validation, history, incremental):
@@ -524,8 +561,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         workspace.row_index = np.arange(n_rows)
         return workspace
 
-    def _loss_gradient(self, layout, params, grads, X, y, sample_weight, workspace,
-                       noise=None):
+    def _loss_gradient(
+        self, layout, params, grads, X, y, sample_weight, workspace, noise=None
+    ):
         """Write the gradient of the mean loss into ``grads``; return the summed NLL.
 
         The objective is ``sum_i w_i * nll_i / n + alpha / 2 * ||weights||^2``,
@@ -548,14 +586,20 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         self._backward(X, weights, biases, workspace, dlogits, weight_grads, bias_grads)
         if self.alpha:
             n_weights = layout.n_weights
-            axpy(params[:n_weights], grads[:n_weights], self.alpha,
-                 workspace.penalty_scratch)
+            axpy(
+                params[:n_weights],
+                grads[:n_weights],
+                self.alpha,
+                workspace.penalty_scratch,
+            )
         return float(loss)
 
     def _report(self, history):
         if not self.verbose:
             return
-        message = f"Iteration {history['n_iter_']}, loss = {history['loss_curve_'][-1]:.8f}"
+        message = (
+            f"Iteration {history['n_iter_']}, loss = {history['loss_curve_'][-1]:.8f}"
+        )
         if history["validation_scores_"]:
             message += f", validation score = {history['validation_scores_'][-1]:.6f}"
         print(message, file=sys.stdout, flush=True)
@@ -567,8 +611,11 @@ def _encode_known_labels(y, classes, source="y"):
     encoded[encoded == classes.size] = 0
     unknown = classes[encoded] != y
     if np.any(unknown):
-        hint = ("pass every label in `classes` on the first partial_fit call"
-                if source == "y" else "the validation set may only hold labels of y")
+        hint = (
+            "pass every label in `classes` on the first partial_fit call"
+            if source == "y"
+            else "the validation set may only hold labels of y"
+        )
         raise ValueError(
             f"{source} contains labels {np.unique(y[unknown])!r} that are not among "
             f"the classes {classes!r}; {hint}."
@@ -582,7 +629,8 @@ def _validate_sample_weight(sample_weight, X):
         raise ValueError("sample_weight contains NaN or infinity; give finite weights.")
     if np.any(sample_weight < 0):
         raise ValueError(
-            f"sample_weight must be non-negative; got a minimum of {sample_weight.min()}."
+            "sample_weight must be non-negative; got a minimum of "
+            f"{sample_weight.min()}."
         )
     if not np.any(sample_weight > 0):
         raise ValueError(

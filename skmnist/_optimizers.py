@@ -7,7 +7,6 @@ loop and no temporaries allocated per step.
 
 import numpy as np
 
-
 #: "adaptive" divides the step by this factor on a plateau ...
 ADAPTIVE_DIVISOR = 5.0
 #: ... and gives up once the step falls below this.
@@ -71,16 +70,18 @@ class _Optimizer:
 class SGDOptimizer(_Optimizer):
     """Stochastic gradient descent with (Nesterov's) momentum."""
 
-    def __init__(self, n_params, dtype, learning_rate_init, schedule, power_t,
-                 momentum, nesterov):
+    def __init__(
+        self, n_params, dtype, learning_rate_init, schedule, power_t, momentum, nesterov
+    ):
         super().__init__(n_params, dtype, learning_rate_init, schedule, power_t)
         self.momentum = momentum
         self.nesterov = nesterov and momentum > 0
         self.velocity = np.zeros(n_params, dtype=dtype)
 
     def _update(self, params, grads):
-        scaled_step = np.multiply(grads, self._scalar(self.learning_rate),
-                                  out=self._scratch)
+        scaled_step = np.multiply(
+            grads, self._scalar(self.learning_rate), out=self._scratch
+        )
         if self.momentum == 0:
             params -= scaled_step
             return
@@ -98,8 +99,17 @@ class SGDOptimizer(_Optimizer):
 class AdamOptimizer(_Optimizer):
     """Adam (Kingma & Ba, 2014) with bias-corrected step size."""
 
-    def __init__(self, n_params, dtype, learning_rate_init, schedule, power_t,
-                 beta_1, beta_2, epsilon):
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        schedule,
+        power_t,
+        beta_1,
+        beta_2,
+        epsilon,
+    ):
         super().__init__(n_params, dtype, learning_rate_init, schedule, power_t)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -111,7 +121,8 @@ class AdamOptimizer(_Optimizer):
         t = self.n_steps
         as_dtype = self._scalar
         step_size = as_dtype(
-            self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t))
+            self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
+        )
         m, v, scratch = self.first_moment, self.second_moment, self._scratch
         # m = beta_1 * m + (1 - beta_1) * g, as three passes and no temporary.
         m -= grads

@@ -33,7 +33,8 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         Update rule: SGD with momentum, or Adam.
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Step-size schedule. "invscaling" uses
-        ``learning_rate_init / t ** power_t`` at the ``t``-th update; "adaptive" divides the step by 5 whenever ``n_iter_no_change``
+        ``learning_rate_init / t ** power_t`` at the ``t``-th update;
+        "adaptive" divides the step by 5 whenever ``n_iter_no_change``
         epochs pass without improving by ``tol``.
     learning_rate_init : float or "auto", default="auto"
         Initial step size. "auto" scales it to the data: for "sgd",
@@ -70,7 +71,8 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     monitor : {"loss", "accuracy"}, default="loss"
         Validation quantity early stopping watches.
     patience : int or None, default=None
-        If set, early stopping follows the Theano tutorial instead: train at
+        With ``early_stopping=True``, if set, stopping follows the Theano
+        tutorial instead of ``n_iter_no_change``: train at
         least ``patience`` minibatches, extending the patience to
         ``iteration * patience_increase`` whenever the validation error falls
         below ``improvement_threshold`` times its best value.
@@ -106,7 +108,7 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     n_iter_ : int
         Epochs run.
     t_ : int
-        Training samples seen (``n_iter_ * n_samples``).
+        Training samples seen (counting each epoch's training samples).
     loss_ : float
         Training loss of the last epoch.
     best_loss_ : float or None
@@ -210,7 +212,9 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         biases[0].fill(0)
 
     def _allocate_workspace(self, n_rows, weights, dtype, training=True):
-        return SimpleNamespace(logits=np.empty((n_rows, weights[0].shape[0]), dtype=dtype))
+        return SimpleNamespace(
+            logits=np.empty((n_rows, weights[0].shape[0]), dtype=dtype)
+        )
 
     def _forward(self, X, weights, biases, workspace, noise=None):
         logits = workspace.logits[: X.shape[0]]
@@ -218,7 +222,9 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         logits += biases[0]
         return logits
 
-    def _backward(self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads):
+    def _backward(
+        self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads
+    ):
         if sp.issparse(X):
             np.copyto(weight_grads[0], (X.T @ dlogits).T)
         else:

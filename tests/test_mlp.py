@@ -11,8 +11,9 @@ from skmnist import TwoLayerMLPClassifier
 from skmnist._numerics import ACTIVATIONS
 
 #: What README.md recommends for the course's 20x20 digits.
-DIGITS20X20_SETTINGS = dict(n_hidden=200, dropout=0.5, learning_rate_init=2e-3,
-                            max_iter=60)
+DIGITS20X20_SETTINGS = dict(
+    n_hidden=200, dropout=0.5, learning_rate_init=2e-3, max_iter=60
+)
 
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
@@ -24,7 +25,9 @@ def test_backprop_matches_central_differences(objective, rng, activation, with_w
     est = TwoLayerMLPClassifier(n_hidden=5, activation=activation, alpha=0.2)
     params = rng.normal(size=4 * 5 + 5 * 3 + 5 + 3)
     _, analytic, _ = objective(est, params, X, y, weight)
-    numerical = central_differences(lambda p: objective(est, p, X, y, weight)[0], params)
+    numerical = central_differences(
+        lambda p: objective(est, p, X, y, weight)[0], params
+    )
     assert_allclose(analytic, numerical, rtol=1e-5, atol=1e-7)
 
 
@@ -32,13 +35,16 @@ def test_backprop_through_dropout_matches_central_differences(objective, rng):
     """With the mask held fixed, the gradient is exact too."""
     X = rng.normal(size=(10, 4))
     y = rng.integers(0, 3, size=10)
-    est = TwoLayerMLPClassifier(n_hidden=6, activation="logistic", dropout=0.4, alpha=0.1)
+    est = TwoLayerMLPClassifier(
+        n_hidden=6, activation="logistic", dropout=0.4, alpha=0.1
+    )
     params = rng.normal(size=4 * 6 + 6 * 3 + 6 + 3)
     loss, analytic, _ = objective(est, params, X, y, dropout_seed=1)
     no_dropout_loss, _, _ = objective(est, params, X, y)
     assert loss != pytest.approx(no_dropout_loss)
     numerical = central_differences(
-        lambda p: objective(est, p, X, y, dropout_seed=1)[0], params)
+        lambda p: objective(est, p, X, y, dropout_seed=1)[0], params
+    )
     assert_allclose(analytic, numerical, rtol=1e-5, atol=1e-7)
 
 
@@ -56,8 +62,9 @@ def test_mlpclassifier_compatible_attributes(digits):
 def test_predict_proba_is_the_documented_forward_pass(digits, activation):
     """softmax(act(X W1 + b1) W2 + b2): what users of coefs_ will compute."""
     X, y = digits
-    est = TwoLayerMLPClassifier(n_hidden=8, activation=activation, max_iter=3,
-                                random_state=0).fit(X, y)
+    est = TwoLayerMLPClassifier(
+        n_hidden=8, activation=activation, max_iter=3, random_state=0
+    ).fit(X, y)
     reference_activations = {
         "relu": lambda z: np.maximum(z, 0),
         "logistic": lambda z: 1 / (1 + np.exp(-z)),
@@ -71,8 +78,9 @@ def test_predict_proba_is_the_documented_forward_pass(digits, activation):
 
 def test_dropout_is_off_at_predict_time(digits):
     X, y = digits
-    est = TwoLayerMLPClassifier(n_hidden=16, dropout=0.5, max_iter=5,
-                                random_state=0).fit(X, y)
+    est = TwoLayerMLPClassifier(
+        n_hidden=16, dropout=0.5, max_iter=5, random_state=0
+    ).fit(X, y)
     first = est.predict_proba(X)
     assert_array_equal(est.predict_proba(X), first)
     hidden = np.maximum(X @ est.coefs_[0] + est.intercepts_[0], 0)
@@ -90,15 +98,23 @@ def test_dropout_changes_training_but_not_its_reproducibility(digits):
     assert_array_equal(dropped.coefs_[1], again.coefs_[1])
 
 
-@pytest.mark.parametrize("activation, expected_bound", [
-    ("relu", np.sqrt(6 / 64)),
-    ("tanh", np.sqrt(6 / (64 + 30))),
-    ("logistic", 4 * np.sqrt(6 / (64 + 30))),
-])
+@pytest.mark.parametrize(
+    "activation, expected_bound",
+    [
+        ("relu", np.sqrt(6 / 64)),
+        ("tanh", np.sqrt(6 / (64 + 30))),
+        ("logistic", 4 * np.sqrt(6 / (64 + 30))),
+    ],
+)
 def test_initialization_suits_the_activation(digits, activation, expected_bound):
     X, y = digits
-    est = TwoLayerMLPClassifier(n_hidden=30, activation=activation, max_iter=1,
-                                learning_rate_init=1e-12, random_state=0)
+    est = TwoLayerMLPClassifier(
+        n_hidden=30,
+        activation=activation,
+        max_iter=1,
+        learning_rate_init=1e-12,
+        random_state=0,
+    )
     est.partial_fit(X, y, classes=np.arange(10))
     spread = np.abs(est.coefs_[0]).max()
     assert 0.95 * expected_bound < spread <= expected_bound

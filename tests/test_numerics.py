@@ -143,8 +143,9 @@ def test_log_softmax_equals_log_of_softmax(logits_and_labels):
     out = log_softmax(logits)
     assert_array_equal(logits, original)
     assert_allclose(out, np.log(softmax(logits)), rtol=1e-12, atol=1e-13)
-    assert_allclose(out, logits - logsumexp(logits, axis=1, keepdims=True),
-                    rtol=1e-12, atol=1e-13)
+    assert_allclose(
+        out, logits - logsumexp(logits, axis=1, keepdims=True), rtol=1e-12, atol=1e-13
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -156,8 +157,9 @@ def test_log_softmax_stays_finite_for_extreme_logits(dtype):
         out = log_softmax(logits)
     assert out.dtype == dtype
     assert np.all(np.isfinite(out))
-    expected = logits.astype(np.float64) - logsumexp(logits.astype(np.float64), axis=1,
-                                                      keepdims=True)
+    expected = logits.astype(np.float64) - logsumexp(
+        logits.astype(np.float64), axis=1, keepdims=True
+    )
     tol = 1e-6 if dtype == np.float32 else 1e-12
     # log-probabilities close to 0 are accurate in absolute, not relative, terms
     assert_allclose(out, expected, rtol=tol, atol=tol)
@@ -225,8 +227,12 @@ def test_logistic_very_negative_inputs_no_overflow(dtype):
     assert np.all(np.isfinite(work))
     assert np.all((work >= 0) & (work <= 1))
     # float32 may flush exp(-100) ~ 4e-44 (a subnormal) to zero
-    assert_allclose(work, expected, rtol=1e-6 if dtype == np.float32 else 1e-12,
-                    atol=float(np.finfo(dtype).tiny))
+    assert_allclose(
+        work,
+        expected,
+        rtol=1e-6 if dtype == np.float32 else 1e-12,
+        atol=float(np.finfo(dtype).tiny),
+    )
 
 
 def _finite_difference(forward, z, eps):

@@ -13,13 +13,27 @@ from skmnist._optimizers import (
 )
 
 
-def _sgd(n, lr=0.1, momentum=0.0, nesterov=False, schedule="constant", power_t=0.5,
-         dtype=np.float64):
+def _sgd(
+    n,
+    lr=0.1,
+    momentum=0.0,
+    nesterov=False,
+    schedule="constant",
+    power_t=0.5,
+    dtype=np.float64,
+):
     return SGDOptimizer(n, dtype, lr, schedule, power_t, momentum, nesterov)
 
 
-def _adam(n, lr=0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-8, schedule="constant",
-          dtype=np.float64):
+def _adam(
+    n,
+    lr=0.01,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-8,
+    schedule="constant",
+    dtype=np.float64,
+):
     return AdamOptimizer(n, dtype, lr, schedule, 0.5, beta_1, beta_2, epsilon)
 
 
@@ -180,8 +194,9 @@ def _optimizers(n, dtype, schedule="constant"):
     return {
         "sgd": _sgd(n, lr=0.1, dtype=dtype, schedule=schedule),
         "momentum": _sgd(n, lr=0.1, momentum=0.9, dtype=dtype, schedule=schedule),
-        "nesterov": _sgd(n, lr=0.1, momentum=0.9, nesterov=True, dtype=dtype,
-                         schedule=schedule),
+        "nesterov": _sgd(
+            n, lr=0.1, momentum=0.9, nesterov=True, dtype=dtype, schedule=schedule
+        ),
         "adam": _adam(n, lr=0.01, dtype=dtype, schedule=schedule),
     }
 
@@ -330,8 +345,9 @@ def test_iterate_average_is_mean_after_start(rng, start_after):
         avg.update(params, seen)
         if seen > start_after:
             averaged.append(params.copy())
-            assert_allclose(avg.average, np.mean(averaged, axis=0), rtol=1e-12,
-                            atol=1e-14)
+            assert_allclose(
+                avg.average, np.mean(averaged, axis=0), rtol=1e-12, atol=1e-14
+            )
         else:
             assert_array_equal(avg.average, params)
             assert avg.average is not params

@@ -36,14 +36,22 @@ def fitted():
 
     X, y = load_digits(return_X_y=True)
     X = X / 16
-    return X, y, {
-        "softmax": SoftmaxSGDClassifier(max_iter=5, random_state=0).fit(
-            X, y, X_val=X[:100], y_val=y[:100]),
-        "mlp": TwoLayerMLPClassifier(n_hidden=12, max_iter=5, random_state=0).fit(X, y),
-        "sk-mlp": MLPClassifier(hidden_layer_sizes=(9,), max_iter=5,
-                                random_state=0).fit(X, y),
-        "logistic": LogisticRegression(max_iter=20).fit(X, y),
-    }
+    return (
+        X,
+        y,
+        {
+            "softmax": SoftmaxSGDClassifier(max_iter=5, random_state=0).fit(
+                X, y, X_val=X[:100], y_val=y[:100]
+            ),
+            "mlp": TwoLayerMLPClassifier(n_hidden=12, max_iter=5, random_state=0).fit(
+                X, y
+            ),
+            "sk-mlp": MLPClassifier(
+                hidden_layer_sizes=(9,), max_iter=5, random_state=0
+            ).fit(X, y),
+            "logistic": LogisticRegression(max_iter=20).fit(X, y),
+        },
+    )
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -51,19 +59,38 @@ def fitted():
     "draw, size",
     [
         (lambda X, y, m: plotting.plot_learning_curves(m), (1000, 400)),
-        (lambda X, y, m: plotting.plot_class_weights(m["softmax"], (8, 8)),
-         (1000, 450)),
-        (lambda X, y, m: plotting.plot_class_weights(m["logistic"], (8, 8)),
-         (1000, 450)),
+        (
+            lambda X, y, m: plotting.plot_class_weights(m["softmax"], (8, 8)),
+            (1000, 450),
+        ),
+        (
+            lambda X, y, m: plotting.plot_class_weights(m["logistic"], (8, 8)),
+            (1000, 450),
+        ),
         (lambda X, y, m: plotting.plot_hidden_units(m["mlp"], (8, 8)), (800, 850)),
         (lambda X, y, m: plotting.plot_hidden_units(m["sk-mlp"], (8, 8)), (800, 850)),
-        (lambda X, y, m: plotting.plot_misclassified(
-            X, y, m["softmax"].predict(X), (8, 8)), (800, 850)),
-        (lambda X, y, m: plotting.plot_confusion_matrix(
-            y, m["softmax"].predict(X), class_names=list("0123456789")), (700, 600)),
+        (
+            lambda X, y, m: plotting.plot_misclassified(
+                X, y, m["softmax"].predict(X), (8, 8)
+            ),
+            (800, 850),
+        ),
+        (
+            lambda X, y, m: plotting.plot_confusion_matrix(
+                y, m["softmax"].predict(X), class_names=list("0123456789")
+            ),
+            (700, 600),
+        ),
     ],
-    ids=["curves", "weights-softmax", "weights-logistic", "hidden-ours",
-         "hidden-sklearn", "misclassified", "confusion"],
+    ids=[
+        "curves",
+        "weights-softmax",
+        "weights-logistic",
+        "hidden-ours",
+        "hidden-sklearn",
+        "misclassified",
+        "confusion",
+    ],
 )
 def test_figures_save_as_pngs_of_the_documented_size(fitted, tmp_path, draw, size):
     X, y, models = fitted
@@ -77,8 +104,11 @@ def test_figures_save_as_pngs_of_the_documented_size(fitted, tmp_path, draw, siz
 
 
 def _image_arrays(fig):
-    return [ax.get_images()[0].get_array() for ax in fig.axes
-            if ax.get_visible() and ax.get_images()]
+    return [
+        ax.get_images()[0].get_array()
+        for ax in fig.axes
+        if ax.get_visible() and ax.get_images()
+    ]
 
 
 def test_images_are_drawn_upright_from_row_major_rows():

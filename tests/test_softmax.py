@@ -17,7 +17,9 @@ def test_gradient_matches_central_differences(objective, rng, with_weights):
     est = SoftmaxSGDClassifier(alpha=0.3)
     params = rng.normal(size=4 * 5 + 4)
     _, analytic, _ = objective(est, params, X, y, weight)
-    numerical = central_differences(lambda p: objective(est, p, X, y, weight)[0], params)
+    numerical = central_differences(
+        lambda p: objective(est, p, X, y, weight)[0], params
+    )
     assert_allclose(analytic, numerical, rtol=1e-6, atol=1e-8)
 
 

@@ -12,8 +12,10 @@ def _same_partition(a, b):
     """True if a[i] == a[j] exactly when b[i] == b[j] (equal up to relabelling)."""
     a, b = np.asarray(a), np.asarray(b)
     pairs = np.unique(np.stack([a, b]), axis=1)
-    return (len(np.unique(pairs[0])) == pairs.shape[1]
-            and len(np.unique(pairs[1])) == pairs.shape[1])
+    return (
+        len(np.unique(pairs[0])) == pairs.shape[1]
+        and len(np.unique(pairs[1])) == pairs.shape[1]
+    )
 
 
 def _reference_same_sample(X, y):
@@ -97,8 +99,9 @@ def test_duplicate_groups_invariant_to_repetition(small_data):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_duplicate_groups_negative_zero_equals_zero(dtype):
     """-0.0 and 0.0 are the same value, so such rows are duplicates."""
-    X = np.array([[0.0, 1.0], [-0.0, 1.0], [0.0, -0.0], [-0.0, 0.0], [0.5, 1.0]],
-                 dtype=dtype)
+    X = np.array(
+        [[0.0, 1.0], [-0.0, 1.0], [0.0, -0.0], [-0.0, 0.0], [0.5, 1.0]], dtype=dtype
+    )
     assert np.signbit(X[1, 0]) and np.signbit(X[2, 1])
     y = np.zeros(5, dtype=int)
     groups = duplicate_groups(X, y)
@@ -142,8 +145,9 @@ def test_duplicate_groups_non_contiguous_dense(small_data):
     X, y = small_data
     wide = np.repeat(X, 2, axis=1)
     assert_array_equal(duplicate_groups(wide[:, ::2], y), duplicate_groups(X, y))
-    assert_array_equal(duplicate_groups(np.asfortranarray(X), y),
-                       duplicate_groups(X, y))
+    assert_array_equal(
+        duplicate_groups(np.asfortranarray(X), y), duplicate_groups(X, y)
+    )
 
 
 # --------------------------------------------------------------------------
@@ -153,8 +157,9 @@ def test_duplicate_groups_non_contiguous_dense(small_data):
 
 def _split(X, y, sample_weight=None, fraction=0.1, seed=0):
     groups = duplicate_groups(X, y)
-    return groups, stratified_group_split(groups, y, sample_weight, fraction,
-                                          np.random.default_rng(seed))
+    return groups, stratified_group_split(
+        groups, y, sample_weight, fraction, np.random.default_rng(seed)
+    )
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -172,8 +177,9 @@ def test_split_never_splits_a_duplicate_group(unbalanced, seed):
 
 @pytest.mark.parametrize("fraction", [0.1, 0.25, 0.5])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_split_holds_out_fraction_of_each_class_weight(unbalanced, rng, fraction,
-                                                       weighted):
+def test_split_holds_out_fraction_of_each_class_weight(
+    unbalanced, rng, fraction, weighted
+):
     """Each class, even a 2% one, has ~validation_fraction of its weight held out."""
     X, y = unbalanced
     sample_weight = rng.uniform(0.2, 3.0, size=len(y)) if weighted else None
@@ -192,10 +198,19 @@ def test_split_holds_out_fraction_of_each_class_weight(unbalanced, rng, fraction
 def test_split_small_classes_keep_one_group_per_side():
     """Classes with >= 2 groups keep a group on each side, whatever the fraction;
     single-group classes stay entirely in training."""
-    X = np.array([[0.0], [1.0],            # class 0: two groups
-                  [2.0], [2.0], [2.0],     # class 1: one group (three copies)
-                  [3.0], [4.0], [5.0],     # class 2: three groups
-                  [6.0]])                  # class 3: one group
+    X = np.array(
+        [
+            [0.0],
+            [1.0],  # class 0: two groups
+            [2.0],
+            [2.0],
+            [2.0],  # class 1: one group (three copies)
+            [3.0],
+            [4.0],
+            [5.0],  # class 2: three groups
+            [6.0],
+        ]
+    )  # class 3: one group
     y = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3])
     for fraction in [0.01, 0.3, 0.5, 0.99]:
         for seed in range(5):

@@ -1,10 +1,8 @@
 """Shared helpers for the dataset loaders: data directory, Bunch assembly,
 transparent gzip reading and atomic file writes."""
 
-import contextlib
 import gzip
 import os
-import tempfile
 import zlib
 
 import numpy as np
@@ -112,42 +110,3 @@ def scale_pixels(pixels, normalize):
     data = flat.astype(np.float32)
     data /= 255.0
     return data
-
-
-@contextlib.contextmanager
-def atomic_write(path):
-    """Context manager yielding a binary file that replaces ``path`` on success.
-
-    The yielded file is opened for reading and writing (``"w+b"``), so the
-    caller can seek back and verify what it wrote before the ``with`` ends.
-
-    The content is written to a temporary file in the same directory (so that
-    the final ``os.replace`` is an atomic rename on the same file system).  If
-    the ``with`` block raises -- network error, failed verification, even
-    ``KeyboardInterrupt`` -- the temporary file is removed and ``path`` is left
-    untouched, so an interrupted download never leaves a partial file behind
-    that a later call would mistake for the real one.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from skmnist.datasets._base import atomic_write
-    >>> target = os.path.join(tempfile.mkdtemp(), "out.bin")
-    >>> with atomic_write(target) as f:
-    ...     _ = f.write(b"payload")
-    >>> open(target, "rb").read()
-    b'payload'
-    """
-    path = os.fspath(path)
-    directory, name = os.path.split(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w+b") as tmp:
-            yield tmp
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_path)
-        raise

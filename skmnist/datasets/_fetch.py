@@ -19,9 +19,9 @@ import zlib
 
 import numpy as np
 
+from .._files import atomic_write
 from ._base import (
     DIGIT_NAMES,
-    atomic_write,
     get_data_home,
     make_bunch,
     read_maybe_gzip,

@@ -121,8 +121,8 @@ def load_mnist_sample(*, normalize=True, return_X_y=False):
     Examples
     --------
     >>> from skmnist.datasets import load_mnist_sample
-    >>> X, y = load_mnist_sample(return_X_y=True)  # doctest: +SKIP
-    >>> X.shape, X.dtype, y[:5]  # doctest: +SKIP
+    >>> X, y = load_mnist_sample(return_X_y=True)
+    >>> X.shape, X.dtype, y[:5]
     ((5000, 784), dtype('float32'), array([0, 0, 0, 0, 0]))
     """
     path = _sample_path()

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from skmnist.datasets import get_data_home
-from skmnist.datasets._base import atomic_write, make_bunch, read_maybe_gzip
+from skmnist._files import atomic_write
+from skmnist.datasets._base import make_bunch, read_maybe_gzip
 
 
 def test_get_data_home_precedence(monkeypatch, tmp_path):
