@@ -190,7 +190,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         classes : array-like of shape (n_classes,), default=None
             Every label that will ever appear; required on the first call.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
+            Non-negative sample weights, used as given (not rescaled per
+            call, so that chunks keep their relative weight).
 
         Returns
         -------
@@ -567,7 +568,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         """Write the gradient of the mean loss into ``grads``; return the summed NLL.
 
         The objective is ``sum_i w_i * nll_i / n + alpha / 2 * ||weights||^2``,
-        with ``w_i`` normalized to mean 1 over the training set (1 if None).
+        with ``w_i`` as prepared by the caller: ``fit`` scales them to mean 1
+        over the training set, ``partial_fit`` keeps them as given (1 if None).
         """
         weights, biases = layout.views(params)
         weight_grads, bias_grads = layout.views(grads)
