@@ -35,7 +35,7 @@ from sklearn.utils.validation import (
 )
 
 from ._early_stopping import NoImprovementRule, PatienceRule
-from ._numerics import axpy, log_softmax, softmax, softmax_nll_
+from ._numerics import axpy, log_softmax, softmax, softmax_cross_entropy_grad_
 from ._optimizers import AdamOptimizer, IterateAverage, SGDOptimizer
 from ._training import (
     EVALUATION_CHUNK,
@@ -563,30 +563,35 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         return workspace
 
     def _loss_gradient(
-        self, layout, params, grads, X, y, sample_weight, workspace, noise=None
+        self,
+        layout,
+        params,
+        grads,
+        X,
+        y,
+        sample_weight,
+        workspace,
+        noise=None,
+        add_penalty=True,
     ):
         """Write the gradient of the mean loss into ``grads``; return the summed NLL.
 
         The objective is ``sum_i w_i * nll_i / n + alpha / 2 * ||weights||^2``,
         with ``w_i`` as prepared by the caller: ``fit`` scales them to mean 1
         over the training set, ``partial_fit`` keeps them as given (1 if None).
+        With ``add_penalty=False`` the penalty's gradient is left out, for the
+        optimizer to add (the training loop does so).
         """
         weights, biases = layout.views(params)
         weight_grads, bias_grads = layout.views(grads)
         n_rows = y.shape[0]
         label_entries = (workspace.row_index[:n_rows], y)
-        proba = self._forward(X, weights, biases, workspace, noise)
-        nll = softmax_nll_(proba, y, label_entries)
-        dlogits = proba
-        dlogits[label_entries] -= 1
-        if sample_weight is None:
-            loss = nll.sum()
-            dlogits *= 1.0 / n_rows
-        else:
-            loss = nll @ sample_weight
-            dlogits *= (sample_weight * (1.0 / n_rows))[:, np.newaxis]
+        dlogits = self._forward(X, weights, biases, workspace, noise)
+        loss = softmax_cross_entropy_grad_(
+            dlogits, y, sample_weight, 1.0 / n_rows, label_entries
+        )
         self._backward(X, weights, biases, workspace, dlogits, weight_grads, bias_grads)
-        if self.alpha:
+        if add_penalty and self.alpha:
             n_weights = layout.n_weights
             axpy(
                 params[:n_weights],
@@ -594,7 +599,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                 self.alpha,
                 workspace.penalty_scratch,
             )
-        return float(loss)
+        return loss
 
     def _report(self, history):
         if not self.verbose:

@@ -8,7 +8,13 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseMinibatchClassifier
-from ._numerics import ACTIVATIONS, matmul
+from ._numerics import (
+    ACTIVATIONS,
+    activation_backward_,
+    bias_activation_,
+    column_sums,
+    matmul,
+)
 
 
 class TwoLayerMLPClassifier(BaseMinibatchClassifier):
@@ -252,11 +258,9 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
 
     def _forward(self, X, weights, biases, workspace, noise=None):
         n_rows = X.shape[0]
-        activate, _ = ACTIVATIONS[self.activation]
         hidden = workspace.hidden[:n_rows]
         matmul(X, weights[0], out=hidden)
-        hidden += biases[0]
-        activate(hidden)
+        bias_activation_(hidden, biases[0], self.activation)
         workspace.dropped_out = noise is not None and self.dropout > 0
         if workspace.dropped_out:
             hidden = self._drop_out(hidden, workspace, noise)
@@ -279,19 +283,20 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads
     ):
         n_rows = X.shape[0]
-        _, activation_backward = ACTIVATIONS[self.activation]
         hidden = workspace.hidden[:n_rows]
         output_input = workspace.kept[:n_rows] if workspace.dropped_out else hidden
         matmul(output_input.T, dlogits, out=weight_grads[1])
-        np.sum(dlogits, axis=0, out=bias_grads[1])
+        column_sums(dlogits, bias_grads[1])
 
         hidden_grad = workspace.hidden_grad[:n_rows]
         matmul(dlogits, weights[1].T, out=hidden_grad)
         if workspace.dropped_out:
             hidden_grad *= workspace.keep_multipliers[:n_rows]
-        activation_backward(hidden, hidden_grad, workspace.scratch[:n_rows])
+        activation_backward_(
+            self.activation, hidden, hidden_grad, workspace.scratch[:n_rows]
+        )
         matmul(X.T, hidden_grad, out=weight_grads[0])
-        np.sum(hidden_grad, axis=0, out=bias_grads[0])
+        column_sums(hidden_grad, bias_grads[0])
 
     def _fitted_params(self):
         return self.coefs_, self.intercepts_

@@ -8,6 +8,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from ._compiled import compiled_kernels
+
 
 def matmul(a, b, out):
     """Write ``a @ b`` into ``out``; ``a`` may be a sparse matrix."""
@@ -25,7 +27,12 @@ def axpy(x, y, a, scratch):
     level-1 routines, and its spinning threads slow these short vector
     updates down many times over as soon as another process wants a core.
     """
-    np.multiply(x, y.dtype.type(a), out=scratch)
+    a = y.dtype.type(a)
+    kernels = compiled_kernels()
+    if kernels is not None:
+        kernels.add_scaled(y, x, a)
+        return y
+    np.multiply(x, a, out=scratch)
     np.add(y, scratch, out=y)
     return y
 
@@ -60,6 +67,39 @@ def softmax_nll_(logits, y, label_entries=None):
     nll = np.log(normalizer)
     nll -= label_logit
     return nll
+
+
+def column_sums(a, out):
+    """Write the column sums of the 2-D array ``a`` into ``out``."""
+    kernels = compiled_kernels()
+    if kernels is not None:
+        kernels.column_sums(a, out)
+        return out
+    return np.sum(a, axis=0, out=out)
+
+
+def softmax_cross_entropy_grad_(logits, y, sample_weight, scale, label_entries):
+    """Turn ``logits`` into the gradient of the weighted NLL; return that NLL.
+
+    The loss is ``sum_i w_i * nll_i`` (``w_i = 1`` when ``sample_weight`` is
+    None); ``logits`` is overwritten with ``scale`` times its gradient,
+    ``scale * w_i * (softmax(logits_i) - onehot(y_i))``.
+    """
+    kernels = compiled_kernels()
+    if kernels is not None:
+        as_dtype = logits.dtype.type
+        return float(
+            kernels.softmax_cross_entropy(
+                logits, y, sample_weight, as_dtype(scale), as_dtype(0)
+            )
+        )
+    nll = softmax_nll_(logits, y, label_entries)
+    logits[label_entries] -= 1
+    if sample_weight is None:
+        logits *= scale
+        return float(nll.sum())
+    logits *= (sample_weight * scale)[:, np.newaxis]
+    return float(nll @ sample_weight)
 
 
 def softmax(logits, out=None):
@@ -113,6 +153,27 @@ def _identity_(z):
 
 def _identity_backward_(h, grad, scratch):
     pass
+
+
+def bias_activation_(z, bias, name):
+    """``z = activation(z + bias)`` in place, for the activation called ``name``."""
+    kernels = compiled_kernels()
+    if kernels is not None:
+        kernels.ACTIVATIONS[name][0](z, bias, z.dtype.type(1))
+        return z
+    z += bias
+    ACTIVATIONS[name][0](z)
+    return z
+
+
+def activation_backward_(name, h, grad, scratch):
+    """Scale ``grad`` in place by the activation's slope, read off its output ``h``."""
+    kernels = compiled_kernels()
+    if kernels is not None:
+        kernels.ACTIVATIONS[name][1](h, grad, h.dtype.type(1))
+        return grad
+    ACTIVATIONS[name][1](h, grad, scratch)
+    return grad
 
 
 #: name -> (activation in place, backward in place from the activation's output)

@@ -7,6 +7,9 @@ loop and no temporaries allocated per step.
 
 import numpy as np
 
+from ._compiled import compiled_kernels
+from ._numerics import axpy
+
 #: "adaptive" divides the step by this factor on a plateau ...
 ADAPTIVE_DIVISOR = 5.0
 #: ... and gives up once the step falls below this.
@@ -48,14 +51,29 @@ class _Optimizer:
         self.__dict__.update(state)
         self._scratch = np.empty(state["_scratch"], dtype=self._scalar)
 
-    def step(self, params, grads):
-        """Move ``params`` (flat, in place) against ``grads`` of one batch."""
+    def step(self, params, grads, alpha=0.0, n_penalized=0):
+        """Move ``params`` (flat, in place) against the gradient of one batch.
+
+        ``grads`` holds the data term's gradient; the L2 penalty's,
+        ``alpha * params[:n_penalized]``, is added to it here, where a
+        compiled update can fold it into its own pass.
+        """
         self.n_steps += 1
         if self.schedule == "invscaling":
             # Counted in updates, not samples, so that weighting a sample
             # and repeating it give the same schedule.
             self.learning_rate = self.learning_rate_init / self.n_steps**self.power_t
-        self._update(params, grads)
+        if alpha and not self._folds_penalty():
+            axpy(
+                params[:n_penalized],
+                grads[:n_penalized],
+                alpha,
+                self._scratch[:n_penalized],
+            )
+        self._update(params, grads, alpha, n_penalized)
+
+    def _folds_penalty(self):
+        return False
 
     def reduce_on_plateau(self):
         """Shrink the "adaptive" step; return False once it is too small to go on."""
@@ -78,7 +96,7 @@ class SGDOptimizer(_Optimizer):
         self.nesterov = nesterov and momentum > 0
         self.velocity = np.zeros(n_params, dtype=dtype)
 
-    def _update(self, params, grads):
+    def _update(self, params, grads, alpha, n_penalized):
         scaled_step = np.multiply(
             grads, self._scalar(self.learning_rate), out=self._scratch
         )
@@ -117,13 +135,32 @@ class AdamOptimizer(_Optimizer):
         self.first_moment = np.zeros(n_params, dtype=dtype)
         self.second_moment = np.zeros(n_params, dtype=dtype)
 
-    def _update(self, params, grads):
+    def _folds_penalty(self):
+        return compiled_kernels() is not None
+
+    def _update(self, params, grads, alpha, n_penalized):
         t = self.n_steps
         as_dtype = self._scalar
         step_size = as_dtype(
             self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         )
         m, v, scratch = self.first_moment, self.second_moment, self._scratch
+        kernels = compiled_kernels()
+        if kernels is not None:
+            kernels.adam_update(
+                params,
+                grads,
+                m,
+                v,
+                step_size,
+                as_dtype(self.beta_1),
+                as_dtype(self.beta_2),
+                as_dtype(self.epsilon),
+                as_dtype(alpha),
+                n_penalized,
+                as_dtype(1),
+            )
+            return
         # m = beta_1 * m + (1 - beta_1) * g, as three passes and no temporary.
         m -= grads
         m *= as_dtype(self.beta_1)

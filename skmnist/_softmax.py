@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._base import BaseMinibatchClassifier
-from ._numerics import matmul
+from ._numerics import column_sums, matmul
 
 
 class SoftmaxSGDClassifier(BaseMinibatchClassifier):
@@ -229,7 +229,7 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
             np.copyto(weight_grads[0], (X.T @ dlogits).T)
         else:
             np.matmul(dlogits.T, X, out=weight_grads[0])
-        np.sum(dlogits, axis=0, out=bias_grads[0])
+        column_sums(dlogits, bias_grads[0])
 
     def _fitted_params(self):
         return [self.coef_], [self.intercept_]

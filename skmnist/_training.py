@@ -328,8 +328,11 @@ class EpochLoop:
             weight_batch,
             self.workspace,
             self.noise,
+            add_penalty=False,
         )
-        state.optimizer.step(state.params, state.grads)
+        state.optimizer.step(
+            state.params, state.grads, self.estimator.alpha, state.layout.n_weights
+        )
         n_rows = y_batch.shape[0]
         if self.divergence_limit is None:
             self.divergence_limit = divergence_limit(

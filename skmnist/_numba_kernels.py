@@ -1,0 +1,149 @@
+"""Compiled twins of the training step's element-wise passes.
+
+Imported only through :mod:`skmnist._compiled`, and only when numba is
+installed. Each kernel does in one pass what its NumPy reference in
+``_numerics`` or ``_optimizers`` does in several, with the same arithmetic
+in the same dtype, so that the two paths agree to rounding (the tests check
+this). Scalars arrive already cast to the arrays' dtype: an integer or
+float64 constant in a float32 loop would make numba compute in float64.
+
+No kernel is ``parallel``: a second thread pool next to OpenBLAS's makes
+both wait on each other.
+"""
+
+import numpy as np
+from numba import njit
+
+_jit = njit(cache=True, nogil=True, error_model="numpy")
+
+
+@_jit
+def adam_update(
+    params, grads, first, second, step, beta_1, beta_2, epsilon, alpha, n_penalized, one
+):
+    keep_1, keep_2 = one - beta_1, one - beta_2
+    for i in range(params.shape[0]):
+        g = grads[i]
+        if i < n_penalized:
+            g += alpha * params[i]
+        m = beta_1 * first[i] + keep_1 * g
+        v = beta_2 * second[i] + keep_2 * (g * g)
+        first[i] = m
+        second[i] = v
+        params[i] -= step * (m / (np.sqrt(v) + epsilon))
+
+
+@_jit
+def add_scaled(y, x, a):
+    for i in range(y.shape[0]):
+        y[i] += a * x[i]
+
+
+@_jit
+def column_sums(a, out):
+    out[:] = 0
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[j] += a[i, j]
+
+
+@_jit
+def bias_relu(z, bias, one):
+    zero = one - one
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            value = z[i, j] + bias[j]
+            z[i, j] = value if value > zero else zero
+
+
+@_jit
+def bias_logistic(z, bias, one):
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            value = z[i, j] + bias[j]
+            # exp of a non-positive number only: never overflows.
+            if value >= 0:
+                z[i, j] = one / (one + np.exp(-value))
+            else:
+                e = np.exp(value)
+                z[i, j] = e / (one + e)
+
+
+@_jit
+def bias_tanh(z, bias, one):
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            z[i, j] = np.tanh(z[i, j] + bias[j])
+
+
+@_jit
+def bias_identity(z, bias, one):
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            z[i, j] += bias[j]
+
+
+@_jit
+def identity_backward(h, grad, one):
+    pass
+
+
+@_jit
+def relu_backward(h, grad, one):
+    zero = one - one
+    for i in range(h.shape[0]):
+        for j in range(h.shape[1]):
+            if not h[i, j] > zero:
+                grad[i, j] = zero
+
+
+@_jit
+def logistic_backward(h, grad, one):
+    for i in range(h.shape[0]):
+        for j in range(h.shape[1]):
+            grad[i, j] *= h[i, j] * (one - h[i, j])
+
+
+@_jit
+def tanh_backward(h, grad, one):
+    for i in range(h.shape[0]):
+        for j in range(h.shape[1]):
+            grad[i, j] *= one - h[i, j] * h[i, j]
+
+
+@_jit
+def softmax_cross_entropy(logits, y, sample_weight, scale, zero):
+    """Overwrite ``logits`` with ``scale`` times the gradient; return the summed NLL.
+
+    ``sample_weight`` may be None (numba compiles that case on its own).
+    """
+    total = 0.0
+    for i in range(logits.shape[0]):
+        row = logits[i]
+        top = row[0]
+        for k in range(1, row.shape[0]):
+            if row[k] > top:
+                top = row[k]
+        label_logit = row[y[i]] - top
+        normalizer = zero
+        for k in range(row.shape[0]):
+            e = np.exp(row[k] - top)
+            row[k] = e
+            normalizer += e
+        nll = np.log(normalizer) - label_logit
+        weight = scale if sample_weight is None else scale * sample_weight[i]
+        total += nll if sample_weight is None else nll * sample_weight[i]
+        factor = weight / normalizer
+        for k in range(row.shape[0]):
+            row[k] *= factor
+        row[y[i]] -= weight
+    return total
+
+
+#: activation name -> (bias + activation in place, backward in place)
+ACTIVATIONS = {
+    "relu": (bias_relu, relu_backward),
+    "logistic": (bias_logistic, logistic_backward),
+    "tanh": (bias_tanh, tanh_backward),
+    "identity": (bias_identity, identity_backward),
+}
