@@ -20,6 +20,7 @@ from sklearn.neural_network import MLPClassifier
 
 from _common import load_mnist, print_table, timed_fit
 from skmnist import TwoLayerMLPClassifier
+from skmnist._compiled import kernel_backend
 
 BATCH = 200
 FAST = dict(n_hidden=256, learning_rate_init=2e-3)
@@ -48,18 +49,24 @@ def blas_floor(X, n_hidden, n_classes=10, repeats=3):
     return best
 
 
-def per_epoch_times(X, y, n_hidden, epochs):
+def per_epoch_times(X, y, n_hidden, epochs, repeats=2):
+    """Best-of-``repeats`` seconds per epoch: ours, MLPClassifier's, the floor.
+
+    The two models alternate, so that a slow spell of this shared machine
+    hits both rather than one.
+    """
     ours = TwoLayerMLPClassifier(
         n_hidden, batch_size=BATCH, max_iter=epochs, tol=0, random_state=0
     )
     theirs = MLPClassifier(
         (n_hidden,), batch_size=BATCH, max_iter=epochs, tol=0, random_state=0
     )
-    return (
-        timed_fit(ours, X, y, warm_up=True) / ours.n_iter_,
-        timed_fit(theirs, X, y, warm_up=True) / theirs.n_iter_,
-        blas_floor(X, n_hidden),
-    )
+    best = {"ours": np.inf, "theirs": np.inf}
+    for _ in range(repeats):
+        for name, model in [("ours", ours), ("theirs", theirs)]:
+            seconds = timed_fit(model, X, y, warm_up=True) / model.n_iter_
+            best[name] = min(best[name], seconds)
+    return best["ours"], best["theirs"], blas_floor(X, n_hidden)
 
 
 def time_to_accuracy(X, y, X_test, y_test, target, max_epochs=40):
@@ -84,9 +91,10 @@ def main():
     quick = parser.parse_args().quick
     X, y, X_test, y_test = load_mnist(np.float32)
 
-    print("1. Seconds per epoch, full MNIST float32, adam, batch 200")
+    print(f"skmnist training kernels: {kernel_backend()}")
+    print("1. Seconds per epoch, full MNIST float32, adam, batch 200 (best of 2)")
     rows = []
-    for n_hidden, epochs in [(100, 3), (800, 2)]:
+    for n_hidden, epochs in [(100, 5), (800, 2)]:
         ours, theirs, floor = per_epoch_times(X, y, n_hidden, epochs)
         rows.append(
             [

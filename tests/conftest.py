@@ -49,12 +49,30 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def kernel_path(request):
+    """Run the test on the numba kernels and again on the NumPy reference path."""
+    from skmnist._compiled import compiled_kernels, numpy_kernels
+
+    if request.param == "numpy":
+        with numpy_kernels():
+            yield request.param
+        return
+    if compiled_kernels() is None:
+        pytest.skip(
+            "numba is not installed (pip install 'skmnist[fast]') or is switched "
+            "off by SKMNIST_NUMBA=0; the NumPy path is tested on its own"
+        )
+    yield request.param
+
+
 @pytest.fixture
-def objective():
+def objective(kernel_path):
     """``f(estimator, params, X, y, weight, dropout_seed)`` -> (loss, gradient).
 
     The loss is the engine's training objective, evaluated through the same
-    code the training loop runs; the gradient is what backprop returns.
+    code the training loop runs (once on each kernel path); the gradient is
+    what backprop returns.
     """
     from skmnist._training import DropoutNoise, ParameterLayout
 

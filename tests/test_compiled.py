@@ -1,0 +1,201 @@
+"""The optional numba kernels against the NumPy path they stand in for."""
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+
+import skmnist
+from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier, _compiled
+from skmnist._compiled import compiled_kernels, kernel_backend, numpy_kernels
+from skmnist._numerics import (
+    ACTIVATIONS,
+    activation_backward_,
+    axpy,
+    bias_activation_,
+    column_sums,
+    softmax_cross_entropy_grad_,
+)
+from skmnist._optimizers import AdamOptimizer
+
+DTYPES = [np.float32, np.float64]
+#: Agreement asked of the two paths: a few units in the last place.
+RTOL = {np.float32: 2e-6, np.float64: 1e-13}
+
+
+@pytest.fixture
+def compiled():
+    if compiled_kernels() is None:
+        pytest.skip(
+            "numba is not installed (pip install 'skmnist[fast]') or is switched off "
+            "by SKMNIST_NUMBA=0"
+        )
+
+
+def both_paths(function, *arrays):
+    """Run ``function`` on copies of ``arrays`` with the kernels, then without.
+
+    Returns the two results and the two sets of arrays as left afterwards.
+    """
+    compiled_arrays = [a.copy() for a in arrays]
+    numpy_arrays = [a.copy() for a in arrays]
+    compiled_result = function(*compiled_arrays)
+    with numpy_kernels():
+        numpy_result = function(*numpy_arrays)
+    return (compiled_result, numpy_result), (compiled_arrays, numpy_arrays)
+
+
+def assert_same(compiled_arrays, numpy_arrays, dtype):
+    for got, expected in zip(compiled_arrays, numpy_arrays):
+        assert got.dtype == expected.dtype == dtype
+        assert_allclose(got, expected, rtol=RTOL[dtype], atol=RTOL[dtype])
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_activation_kernels_match_numpy(rng, dtype, activation):
+    z = rng.normal(scale=30, size=(7, 5)).astype(dtype)  # saturates the sigmoids
+    bias = rng.normal(size=5).astype(dtype)
+    _, (got, expected) = both_paths(lambda z: bias_activation_(z, bias, activation), z)
+    assert_same(got, expected, dtype)
+    assert np.all(np.isfinite(got[0]))
+
+    hidden = expected[0]
+    grad = rng.normal(size=hidden.shape).astype(dtype)
+    scratch = np.empty_like(hidden)
+    _, (got, expected) = both_paths(
+        lambda g: activation_backward_(activation, hidden, g, scratch), grad
+    )
+    assert_same(got, expected, dtype)
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_softmax_cross_entropy_kernel_matches_numpy(rng, dtype, weighted):
+    logits = rng.normal(scale=50, size=(9, 4)).astype(dtype)  # needs log-sum-exp
+    y = rng.integers(0, 4, size=9)
+    weight = rng.uniform(0.1, 3, size=9) if weighted else None
+    entries = (np.arange(9), y)
+    (loss, expected_loss), (got, expected) = both_paths(
+        lambda a: softmax_cross_entropy_grad_(a, y, weight, 1 / 9, entries), logits
+    )
+    assert np.isfinite(loss)
+    assert loss == pytest.approx(expected_loss, rel=RTOL[dtype] * 10)
+    assert_same(got, expected, dtype)
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_column_sums_and_axpy_kernels_match_numpy(rng, dtype):
+    a = rng.normal(size=(11, 6)).astype(dtype)
+    _, (got, expected) = both_paths(
+        lambda out: column_sums(a, out), np.full(6, np.nan, dtype=dtype)
+    )
+    assert_same(got, expected, dtype)
+
+    x = rng.normal(size=20).astype(dtype)
+    _, (got, expected) = both_paths(
+        lambda y: axpy(x, y, 0.3, np.empty_like(x)), rng.normal(size=20).astype(dtype)
+    )
+    assert_same(got, expected, dtype)
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+@pytest.mark.parametrize("beta_1", [0.9, 0.0])
+def test_adam_kernel_matches_numpy_with_the_penalty_folded_in(
+    rng, dtype, alpha, beta_1
+):
+    n_params, n_penalized = 50, 30
+    params = rng.normal(size=n_params).astype(dtype)
+    gradients = [rng.normal(size=n_params).astype(dtype) for _ in range(4)]
+
+    def train(params):
+        adam = AdamOptimizer(
+            n_params, dtype, 0.01, "constant", 0.5, beta_1, 0.999, 1e-8
+        )
+        for grads in gradients:
+            adam.step(params, grads.copy(), alpha, n_penalized)
+        return adam
+
+    (got_adam, expected_adam), (got, expected) = both_paths(train, params)
+    assert_same(got, expected, dtype)
+    assert_same(
+        [got_adam.first_moment, got_adam.second_moment],
+        [expected_adam.first_moment, expected_adam.second_moment],
+        dtype,
+    )
+
+
+ESTIMATORS = [
+    TwoLayerMLPClassifier(32, alpha=1e-3),
+    TwoLayerMLPClassifier(32, activation="logistic", dropout=0.3),
+    TwoLayerMLPClassifier(32, activation="tanh", solver="sgd"),
+    TwoLayerMLPClassifier(32, activation="identity", early_stopping=True),
+    SoftmaxSGDClassifier(),
+    SoftmaxSGDClassifier(solver="adam", alpha=1e-3),
+]
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
+def test_fits_on_both_paths_agree(estimator, dtype):
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(dtype)
+    weight = np.random.default_rng(0).uniform(0.5, 2, size=len(y))
+    estimator = estimator.set_params(max_iter=5, random_state=0, tol=0)
+
+    def fit_proba(X):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            estimator.fit(X, y, sample_weight=weight)
+        return estimator.predict_proba(X)
+
+    (got, expected), _ = both_paths(fit_proba, X)
+    assert got.dtype == expected.dtype == dtype
+    # After hundreds of steps rounding differences grow, but only a little.
+    assert_allclose(got, expected, atol=100 * RTOL[dtype])
+
+
+@pytest.fixture
+def fresh_switch(monkeypatch):
+    """Forget which path was chosen, so the next call chooses again."""
+    monkeypatch.setattr(_compiled, "_loaded", None)
+    yield monkeypatch
+    _compiled._loaded = None
+
+
+@pytest.mark.parametrize("value", ["0", "off", "False"])
+def test_environment_variable_switches_the_kernels_off(fresh_switch, value):
+    fresh_switch.setenv("SKMNIST_NUMBA", value)
+    assert compiled_kernels() is None
+    assert kernel_backend() == "numpy"
+
+
+def test_without_numba_training_runs_on_numpy(fresh_switch, digits):
+    fresh_switch.delenv("SKMNIST_NUMBA", raising=False)
+    # As if numba were missing: importing the kernel module fails.
+    fresh_switch.setitem(sys.modules, "skmnist._numba_kernels", None)
+    fresh_switch.delattr(skmnist, "_numba_kernels", raising=False)
+    assert compiled_kernels() is None
+    X, y = digits
+    est = TwoLayerMLPClassifier(
+        32, learning_rate_init=0.01, max_iter=50, random_state=0
+    ).fit(X, y)
+    assert est.score(X, y) > 0.95
+
+
+def test_numpy_kernels_context_restores_the_choice():
+    before = compiled_kernels()
+    with numpy_kernels():
+        assert compiled_kernels() is None
+        assert kernel_backend() == "numpy"
+    assert compiled_kernels() is before
