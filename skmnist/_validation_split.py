@@ -36,11 +36,50 @@ def duplicate_groups(X, y):
     return groups.ravel()
 
 
+#: Rows hashed (and checked) per block, to bound the temporaries.
+_HASH_BLOCK = 2048
+
+
 def _dense_row_ids(X):
+    """Ids of distinct rows: 64-bit hashes of their bytes, checked for collisions.
+
+    Sorting the rows themselves costs seconds on MNIST; hashing costs one
+    pass. Rows that share a hash are compared in full, and on a (never yet
+    seen) collision the exact byte sort decides.
+    """
     rows = np.ascontiguousarray(X)
-    if np.any(np.signbit(rows) & (rows == 0)):
-        # -0.0 and 0.0 are the same sample; make them the same bytes too.
-        rows = rows + rows.dtype.type(0)
+    hashes = np.empty(rows.shape[0], dtype=np.uint64)
+    multipliers = _hash_multipliers(rows.shape[1])
+    word = np.dtype(f"u{rows.dtype.itemsize}")
+    for start in range(0, rows.shape[0], _HASH_BLOCK):
+        words = _canonical(rows[start : start + _HASH_BLOCK]).view(word)
+        products = words.astype(np.uint64)
+        products *= multipliers  # wraps modulo 2**64, as a hash should
+        hashes[start : start + _HASH_BLOCK] = products.sum(axis=1)
+    _, first, ids = np.unique(hashes, return_index=True, return_inverse=True)
+    ids = ids.ravel()
+    for start in range(0, rows.shape[0], _HASH_BLOCK):
+        block = slice(start, start + _HASH_BLOCK)
+        if not np.array_equal(rows[block], rows[first[ids[block]]]):
+            return _sorted_row_ids(rows)
+    return ids.astype(np.int64)
+
+
+def _hash_multipliers(n_words):
+    # Fixed and odd: the hash, hence every id, depends on the content only.
+    multipliers = np.random.default_rng(0x5EED).integers(
+        1, 2**63, size=n_words, dtype=np.uint64
+    )
+    return multipliers | np.uint64(1)
+
+
+def _canonical(rows):
+    """A copy of ``rows`` with -0.0 turned into 0.0: the same value, the same bytes."""
+    return rows + rows.dtype.type(0)
+
+
+def _sorted_row_ids(rows):
+    rows = _canonical(rows)
     as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))
     _, ids = np.unique(as_bytes.ravel(), return_inverse=True)
     return ids.ravel().astype(np.int64)

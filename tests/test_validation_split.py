@@ -283,3 +283,17 @@ def test_split_follows_content_not_row_order(unbalanced):
     _, is_val = _split(X, y, fraction=0.2, seed=9)
     _, is_val_perm = _split(X[perm], y[perm], fraction=0.2, seed=9)
     assert_array_equal(is_val_perm, is_val[perm])
+
+
+def test_duplicate_groups_survive_a_hash_collision(monkeypatch):
+    """Rows that hash alike but differ are still told apart."""
+    from skmnist import _validation_split
+
+    # With every multiplier 1 the hash is the sum of the words, so a row and
+    # its reversal collide.
+    monkeypatch.setattr(
+        _validation_split, "_hash_multipliers", lambda n: np.ones(n, dtype=np.uint64)
+    )
+    X = np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 2.0]], dtype=np.float32)
+    groups = duplicate_groups(X, np.zeros(3, dtype=int))
+    assert groups[0] == groups[2] != groups[1]
