@@ -275,9 +275,12 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
             workspace.kept = np.empty_like(workspace.hidden)
             workspace.keep_multipliers = np.empty_like(workspace.hidden)
         n_rows = hidden.shape[0]
-        multipliers = workspace.keep_multipliers[:n_rows]
-        noise.keep_multipliers(multipliers, 1.0 - self.dropout)
-        return np.multiply(hidden, multipliers, out=workspace.kept[:n_rows])
+        return noise.drop_out(
+            hidden,
+            1.0 - self.dropout,
+            workspace.keep_multipliers[:n_rows],
+            workspace.kept[:n_rows],
+        )
 
     def _backward(
         self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads

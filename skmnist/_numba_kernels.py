@@ -112,6 +112,17 @@ def tanh_backward(h, grad, one):
 
 
 @_jit
+def dropout(uniform, row_of, keep_prob, scale, hidden, multipliers, kept):
+    zero = scale - scale
+    for i in range(hidden.shape[0]):
+        draws = uniform[row_of[i]]
+        for j in range(hidden.shape[1]):
+            factor = scale if draws[j] < keep_prob else zero
+            multipliers[i, j] = factor
+            kept[i, j] = hidden[i, j] * factor
+
+
+@_jit
 def softmax_cross_entropy(logits, y, sample_weight, scale, zero):
     """Overwrite ``logits`` with ``scale`` times the gradient; return the summed NLL.
 

@@ -102,6 +102,25 @@ def softmax_cross_entropy_grad_(logits, y, sample_weight, scale, label_entries):
     return float(nll @ sample_weight)
 
 
+def dropout_(uniform, row_of, keep_prob, hidden, multipliers, kept):
+    """Inverted dropout of ``hidden`` into ``kept``, driven by ``uniform`` draws.
+
+    Row ``i`` of ``hidden`` uses the draws ``uniform[row_of[i]]``: a unit is
+    kept where its draw is below ``keep_prob``, and then scaled by
+    ``1 / keep_prob``. ``multipliers`` receives the factors (0 or the scale).
+    """
+    as_dtype = hidden.dtype.type
+    keep_prob, scale = as_dtype(keep_prob), as_dtype(1.0 / keep_prob)
+    kernels = compiled_kernels()
+    if kernels is not None:
+        kernels.dropout(uniform, row_of, keep_prob, scale, hidden, multipliers, kept)
+        return kept
+    np.take(uniform, row_of, axis=0, out=multipliers)
+    np.less(multipliers, keep_prob, out=multipliers)
+    multipliers *= scale
+    return np.multiply(hidden, multipliers, out=kept)
+
+
 def softmax(logits, out=None):
     """Row-wise softmax of ``logits`` (into ``out``, which may be ``logits``)."""
     proba = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)

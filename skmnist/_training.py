@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._early_stopping import PatienceRule
-from ._numerics import softmax_nll_
+from ._numerics import dropout_, softmax_nll_
 
 #: Rows scored at a time, to bound the memory of a full pass.
 EVALUATION_CHUNK = 4096
@@ -70,15 +70,19 @@ class DropoutNoise:
         self.groups = groups
         self.rows = None
 
-    def keep_multipliers(self, out, keep_prob):
-        """Fill ``out`` with 0 (dropped) or ``1 / keep_prob`` (kept)."""
+    def drop_out(self, hidden, keep_prob, multipliers, kept):
+        """Write ``hidden`` with units dropped and survivors scaled into ``kept``.
+
+        ``multipliers`` receives what each unit was multiplied by: 0 when
+        dropped, ``1 / keep_prob`` when kept (backprop needs it).
+        """
         batch_groups = self.groups[self.rows]
-        unique_groups, inverse = np.unique(batch_groups, return_inverse=True)
-        uniform = self.rng.random((unique_groups.size, out.shape[1]), dtype=out.dtype)
-        np.take(uniform, inverse.ravel(), axis=0, out=out)
-        np.less(out, keep_prob, out=out)
-        out *= 1.0 / keep_prob
-        return out
+        unique_groups, row_of_group = np.unique(batch_groups, return_inverse=True)
+        uniform = self.rng.random(
+            (unique_groups.size, hidden.shape[1]), dtype=hidden.dtype
+        )
+        dropout_(uniform, row_of_group.ravel(), keep_prob, hidden, multipliers, kept)
+        return kept
 
 
 class TrainingData:

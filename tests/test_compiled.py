@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
@@ -18,6 +18,7 @@ from skmnist._numerics import (
     axpy,
     bias_activation_,
     column_sums,
+    dropout_,
     softmax_cross_entropy_grad_,
 )
 from skmnist._optimizers import AdamOptimizer
@@ -88,6 +89,25 @@ def test_softmax_cross_entropy_kernel_matches_numpy(rng, dtype, weighted):
     assert np.isfinite(loss)
     assert loss == pytest.approx(expected_loss, rel=RTOL[dtype] * 10)
     assert_same(got, expected, dtype)
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dropout_kernel_matches_numpy(rng, dtype):
+    hidden = rng.normal(size=(8, 6)).astype(dtype)
+    uniform = rng.random((5, 6), dtype=dtype)
+    row_of = rng.integers(0, 5, size=8)
+    _, (got, expected) = both_paths(
+        lambda multipliers, kept: dropout_(
+            uniform, row_of, 0.6, hidden, multipliers, kept
+        ),
+        np.full_like(hidden, np.nan),
+        np.full_like(hidden, np.nan),
+    )
+    assert_same(got, expected, dtype)
+    multipliers = got[0]
+    assert set(np.unique(multipliers)) <= {0, dtype(1 / 0.6)}
+    assert_array_equal(multipliers == 0, uniform[row_of] >= dtype(0.6))
 
 
 @pytest.mark.usefixtures("compiled")
