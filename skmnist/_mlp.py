@@ -293,13 +293,18 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
 
         hidden_grad = workspace.hidden_grad[:n_rows]
         matmul(dlogits, weights[1].T, out=hidden_grad)
-        if workspace.dropped_out:
-            hidden_grad *= workspace.keep_multipliers[:n_rows]
+        multipliers = (
+            workspace.keep_multipliers[:n_rows] if workspace.dropped_out else None
+        )
         activation_backward_(
-            self.activation, hidden, hidden_grad, workspace.scratch[:n_rows]
+            self.activation,
+            hidden,
+            hidden_grad,
+            workspace.scratch[:n_rows],
+            multipliers,
+            bias_grads[0],
         )
         matmul(X.T, hidden_grad, out=weight_grads[0])
-        column_sums(hidden_grad, bias_grads[0])
 
     def _fitted_params(self):
         return self.coefs_, self.intercepts_

@@ -40,6 +40,12 @@ def add_scaled(y, x, a):
 
 
 @_jit
+def move_towards(average, params, weight):
+    for i in range(average.shape[0]):
+        average[i] += (params[i] - average[i]) * weight
+
+
+@_jit
 def column_sums(a, out):
     out[:] = 0
     for i in range(a.shape[0]):
@@ -84,31 +90,43 @@ def bias_identity(z, bias, one):
 
 
 @_jit
-def identity_backward(h, grad, one):
-    pass
+def identity_backward(h, grad, multipliers, bias_grad, one):
+    _backward(h, grad, multipliers, bias_grad, one, 0)
 
 
 @_jit
-def relu_backward(h, grad, one):
+def relu_backward(h, grad, multipliers, bias_grad, one):
+    _backward(h, grad, multipliers, bias_grad, one, 1)
+
+
+@_jit
+def logistic_backward(h, grad, multipliers, bias_grad, one):
+    _backward(h, grad, multipliers, bias_grad, one, 2)
+
+
+@_jit
+def tanh_backward(h, grad, multipliers, bias_grad, one):
+    _backward(h, grad, multipliers, bias_grad, one, 3)
+
+
+@njit(inline="always")
+def _backward(h, grad, multipliers, bias_grad, one, kind):
+    """grad *= multipliers (if any) * slope(h); bias_grad = column sums of grad."""
     zero = one - one
+    bias_grad[:] = zero
     for i in range(h.shape[0]):
         for j in range(h.shape[1]):
-            if not h[i, j] > zero:
-                grad[i, j] = zero
-
-
-@_jit
-def logistic_backward(h, grad, one):
-    for i in range(h.shape[0]):
-        for j in range(h.shape[1]):
-            grad[i, j] *= h[i, j] * (one - h[i, j])
-
-
-@_jit
-def tanh_backward(h, grad, one):
-    for i in range(h.shape[0]):
-        for j in range(h.shape[1]):
-            grad[i, j] *= one - h[i, j] * h[i, j]
+            g = grad[i, j]
+            if multipliers is not None:
+                g *= multipliers[i, j]
+            if kind == 1:
+                g = g if h[i, j] > zero else zero
+            elif kind == 2:
+                g *= h[i, j] * (one - h[i, j])
+            elif kind == 3:
+                g *= one - h[i, j] * h[i, j]
+            grad[i, j] = g
+            bias_grad[j] += g
 
 
 @_jit

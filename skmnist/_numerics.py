@@ -185,13 +185,22 @@ def bias_activation_(z, bias, name):
     return z
 
 
-def activation_backward_(name, h, grad, scratch):
-    """Scale ``grad`` in place by the activation's slope, read off its output ``h``."""
+def activation_backward_(name, h, grad, scratch, multipliers, bias_grad):
+    """Backprop through the activation: ``grad`` in place, then its column sums.
+
+    ``grad`` is multiplied by ``multipliers`` (dropout's factors, or None) and
+    by the activation's slope, read off its output ``h``; ``bias_grad``
+    receives the column sums of the result.
+    """
     kernels = compiled_kernels()
     if kernels is not None:
-        kernels.ACTIVATIONS[name][1](h, grad, h.dtype.type(1))
+        backward = kernels.ACTIVATIONS[name][1]
+        backward(h, grad, multipliers, bias_grad, h.dtype.type(1))
         return grad
+    if multipliers is not None:
+        grad *= multipliers
     ACTIVATIONS[name][1](h, grad, scratch)
+    column_sums(grad, bias_grad)
     return grad
 
 

@@ -205,6 +205,11 @@ class IterateAverage:
             np.copyto(self.average, params)
             return
         self.n_averaged += 1
+        weight = self.average.dtype.type(1.0 / self.n_averaged)
+        kernels = compiled_kernels()
+        if kernels is not None:
+            kernels.move_towards(self.average, params, weight)
+            return
         difference = np.subtract(params, self.average, out=self._scratch)
-        difference *= self.average.dtype.type(1.0 / self.n_averaged)
+        difference *= weight
         self.average += difference

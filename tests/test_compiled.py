@@ -21,7 +21,7 @@ from skmnist._numerics import (
     dropout_,
     softmax_cross_entropy_grad_,
 )
-from skmnist._optimizers import AdamOptimizer
+from skmnist._optimizers import AdamOptimizer, IterateAverage
 
 DTYPES = [np.float32, np.float64]
 #: Agreement asked of the two paths: a few units in the last place.
@@ -69,10 +69,15 @@ def test_activation_kernels_match_numpy(rng, dtype, activation):
     hidden = expected[0]
     grad = rng.normal(size=hidden.shape).astype(dtype)
     scratch = np.empty_like(hidden)
-    _, (got, expected) = both_paths(
-        lambda g: activation_backward_(activation, hidden, g, scratch), grad
-    )
-    assert_same(got, expected, dtype)
+    for multipliers in [None, (rng.random(hidden.shape) < 0.5).astype(dtype) * 2]:
+        _, (got, expected) = both_paths(
+            lambda g, b: activation_backward_(
+                activation, hidden, g, scratch, multipliers, b
+            ),
+            grad,
+            np.full(5, np.nan, dtype=dtype),
+        )
+        assert_same(got, expected, dtype)
 
 
 @pytest.mark.usefixtures("compiled")
@@ -152,6 +157,22 @@ def test_adam_kernel_matches_numpy_with_the_penalty_folded_in(
         [expected_adam.first_moment, expected_adam.second_moment],
         dtype,
     )
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_iterate_average_kernel_matches_numpy(rng, dtype):
+    iterates = [rng.normal(size=30).astype(dtype) for _ in range(5)]
+
+    def average(start):
+        running = IterateAverage(start, start_after=0)
+        for n_seen, params in enumerate(iterates, start=1):
+            running.update(params, n_seen)
+        return running.average
+
+    (got, expected), _ = both_paths(average, iterates[0])
+    assert_same([got], [expected], dtype)
+    assert_allclose(got, np.mean(iterates, axis=0), rtol=10 * RTOL[dtype])
 
 
 ESTIMATORS = [
