@@ -7,6 +7,7 @@ paths train the same model up to floating-point rounding.
 """
 
 import os
+import warnings
 from contextlib import contextmanager
 
 _OFF_VALUES = {"0", "false", "no", "off"}
@@ -31,7 +32,18 @@ def _load():
         return False
     try:
         from . import _numba_kernels
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name != "numba":
+            raise
+        return False
+    except Exception as exc:  # a numba too old or too new for this NumPy, ...
+        warnings.warn(
+            f"numba is installed but could not be used ({exc}); training runs on "
+            "the NumPy path. `pip install -U numba` may fix this; set "
+            "SKMNIST_NUMBA=0 to silence this warning.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return False
     return _numba_kernels
 

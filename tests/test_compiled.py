@@ -223,8 +223,9 @@ def test_environment_variable_switches_the_kernels_off(fresh_switch, value):
 
 def test_without_numba_training_runs_on_numpy(fresh_switch, digits):
     fresh_switch.delenv("SKMNIST_NUMBA", raising=False)
-    # As if numba were missing: importing the kernel module fails.
-    fresh_switch.setitem(sys.modules, "skmnist._numba_kernels", None)
+    # As if numba were not installed.
+    fresh_switch.setitem(sys.modules, "numba", None)
+    fresh_switch.delitem(sys.modules, "skmnist._numba_kernels", raising=False)
     fresh_switch.delattr(skmnist, "_numba_kernels", raising=False)
     assert compiled_kernels() is None
     X, y = digits
@@ -232,6 +233,21 @@ def test_without_numba_training_runs_on_numpy(fresh_switch, digits):
         32, learning_rate_init=0.01, max_iter=50, random_state=0
     ).fit(X, y)
     assert est.score(X, y) > 0.95
+
+
+def test_a_broken_numba_warns_and_falls_back_to_numpy(fresh_switch):
+    fresh_switch.delenv("SKMNIST_NUMBA", raising=False)
+    fresh_switch.delattr(skmnist, "_numba_kernels", raising=False)
+
+    class BrokenNumba:
+        def __getattr__(self, name):
+            raise ImportError("Numba needs NumPy 2.3 or less")
+
+    fresh_switch.setitem(sys.modules, "numba", BrokenNumba())
+    fresh_switch.delitem(sys.modules, "skmnist._numba_kernels", raising=False)
+    with pytest.warns(RuntimeWarning, match="NumPy 2.3 or less.*SKMNIST_NUMBA=0"):
+        assert compiled_kernels() is None
+    assert compiled_kernels() is None  # decided once, warned once
 
 
 def test_numpy_kernels_context_restores_the_choice():
