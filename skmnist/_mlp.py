@@ -33,6 +33,11 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
     penalty by the batch size: ``MLPClassifier(alpha=a, batch_size=b)``
     penalizes like ``TwoLayerMLPClassifier(alpha=a / b)``.
 
+    With numba installed (``pip install "skmnist[fast]"``), each training
+    step's element-wise work runs as a few compiled loops next to the BLAS
+    matrix products; without it, or with ``SKMNIST_NUMBA=0``, it runs in
+    NumPy with the same results up to rounding.
+
     Parameters
     ----------
     n_hidden : int, default=256
