@@ -35,7 +35,7 @@ from sklearn.utils.validation import (
 )
 
 from ._early_stopping import NoImprovementRule, PatienceRule
-from ._numerics import axpy, log_softmax, softmax, softmax_cross_entropy_grad_
+from ._numerics import log_softmax, softmax, softmax_cross_entropy_grad_
 from ._optimizers import AdamOptimizer, IterateAverage, SGDOptimizer
 from ._training import (
     EVALUATION_CHUNK,
@@ -558,7 +558,6 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         """The model's buffers for ``n_rows`` plus the engine's own."""
         weights, _ = layout.views(params)
         workspace = self._allocate_workspace(n_rows, weights, params.dtype)
-        workspace.penalty_scratch = np.empty(layout.n_weights, dtype=params.dtype)
         workspace.row_index = np.arange(n_rows)
         return workspace
 
@@ -572,15 +571,14 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         sample_weight,
         workspace,
         noise=None,
-        add_penalty=True,
     ):
-        """Write the gradient of the mean loss into ``grads``; return the summed NLL.
+        """Write the gradient of the data term into ``grads``; return the summed NLL.
 
         The objective is ``sum_i w_i * nll_i / n + alpha / 2 * ||weights||^2``,
         with ``w_i`` as prepared by the caller: ``fit`` scales them to mean 1
         over the training set, ``partial_fit`` keeps them as given (1 if None).
-        With ``add_penalty=False`` the penalty's gradient is left out, for the
-        optimizer to add (the training loop does so).
+        Only the first term's gradient is written here; the optimizer adds the
+        penalty's, ``alpha * weights``, in its update (see ``_Optimizer.step``).
         """
         weights, biases = layout.views(params)
         weight_grads, bias_grads = layout.views(grads)
@@ -591,14 +589,6 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             dlogits, y, sample_weight, 1.0 / n_rows, label_entries
         )
         self._backward(X, weights, biases, workspace, dlogits, weight_grads, bias_grads)
-        if add_penalty and self.alpha:
-            n_weights = layout.n_weights
-            axpy(
-                params[:n_weights],
-                grads[:n_weights],
-                self.alpha,
-                workspace.penalty_scratch,
-            )
         return loss
 
     def _report(self, history):

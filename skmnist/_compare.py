@@ -27,7 +27,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from ._compiled import compiled_kernels, kernel_backend
+from ._compiled import kernel_backend
 from ._files import atomic_write
 
 #: Key of the model every speed ratio is measured against.
@@ -569,6 +569,8 @@ class Comparison:
     dataset: Dataset
     evaluation: Evaluation
     results: list
+    #: What skmnist's training step ran on: "numba <version>" or "numpy".
+    kernels: str = "numpy"
 
     def rows(self):
         return [result.as_row() for result in self.results]
@@ -695,7 +697,7 @@ def run_comparison(
     if reference is not None:
         for result in results:
             result.speed_ratio = reference.fit_time / max(result.fit_time, 1e-12)
-    return Comparison(dataset, evaluation, results)
+    return Comparison(dataset, evaluation, results, kernel_backend())
 
 
 # ----------------------------------------------------------------------------
@@ -768,11 +770,11 @@ def format_table(comparison):
     notes = [
         "fit time is per fit (mean over folds); speed = MLPClassifier's fit "
         "time / this model's",
-        f"skmnist's training step ran on {kernel_backend()}"
+        f"skmnist's training step ran on {comparison.kernels}"
         + (
-            ""
-            if compiled_kernels() is not None
-            else ' (pip install "skmnist[fast]" for the faster numba kernels)'
+            ' (pip install "skmnist[fast]" for the faster numba kernels)'
+            if comparison.kernels == "numpy"
+            else ""
         ),
     ]
     if any(not r.converged for r in comparison.results):
@@ -805,6 +807,7 @@ def write_json(comparison, path):
         "evaluation": comparison.evaluation.description,
         "n_splits": comparison.evaluation.n_splits,
         "reference_model": MODELS[REFERENCE_MODEL].label,
+        "skmnist_kernels": comparison.kernels,
         "results": comparison.rows(),
         "learning_curves": {
             r.spec.key: _curves(r.estimator) for r in comparison.results

@@ -10,6 +10,8 @@ import os
 import warnings
 from contextlib import contextmanager
 
+import numpy as np
+
 _OFF_VALUES = {"0", "false", "no", "off"}
 
 # The kernel module once looked up, False when numba is absent or switched off.
@@ -32,20 +34,42 @@ def _load():
         return False
     try:
         from . import _numba_kernels
+
+        _smoke_test(_numba_kernels)
     except ModuleNotFoundError as exc:
-        if exc.name != "numba":
+        missing = exc.name or ""
+        if missing == "numba":
+            return False  # not installed: the NumPy path, silently
+        if missing.startswith("skmnist"):
             raise
+        _warn_unusable(exc)  # e.g. numba without its llvmlite
         return False
     except Exception as exc:  # a numba too old or too new for this NumPy, ...
-        warnings.warn(
-            f"numba is installed but could not be used ({exc}); training runs on "
-            "the NumPy path. `pip install -U numba` may fix this; set "
-            "SKMNIST_NUMBA=0 to silence this warning.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        _warn_unusable(exc)
         return False
     return _numba_kernels
+
+
+def _smoke_test(kernels):
+    """Compile (or load from the cache) and run one tiny kernel.
+
+    A numba whose compiler cannot work here then fails now, where falling
+    back is easy, rather than in the middle of a fit.
+    """
+    y = np.zeros(1, dtype=np.float32)
+    kernels.add_scaled(y, np.ones(1, dtype=np.float32), np.float32(2))
+    if y[0] != 2:
+        raise RuntimeError(f"a test kernel computed {y[0]} instead of 2")
+
+
+def _warn_unusable(exc):
+    warnings.warn(
+        f"numba is installed but could not be used ({exc}); training runs on "
+        "the NumPy path. `pip install -U numba` may fix this; set "
+        "SKMNIST_NUMBA=0 to silence this warning.",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def kernel_backend():

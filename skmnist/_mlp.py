@@ -265,7 +265,7 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         n_rows = X.shape[0]
         hidden = workspace.hidden[:n_rows]
         matmul(X, weights[0], out=hidden)
-        bias_activation_(hidden, biases[0], self.activation)
+        bias_activation_(self.activation, hidden, biases[0])
         workspace.dropped_out = noise is not None and self.dropout > 0
         if workspace.dropped_out:
             hidden = self._drop_out(hidden, workspace, noise)

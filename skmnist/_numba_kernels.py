@@ -3,9 +3,13 @@
 Imported only through :mod:`skmnist._compiled`, and only when numba is
 installed. Each kernel does in one pass what its NumPy reference in
 ``_numerics`` or ``_optimizers`` does in several, with the same arithmetic
-in the same dtype, so that the two paths agree to rounding (the tests check
-this). Scalars arrive already cast to the arrays' dtype: an integer or
-float64 constant in a float32 loop would make numba compute in float64.
+in the arrays' dtype, so that the two paths agree to rounding (the tests
+check this). The one deliberate difference: the summed loss is accumulated
+in float64.
+
+Scalars arrive already cast to the arrays' dtype, and constants are built
+from them (``zero = one - one``): an integer or float64 literal in a float32
+loop would make numba compute the whole loop in float64.
 
 No kernel is ``parallel``: a second thread pool next to OpenBLAS's makes
 both wait on each other.
@@ -16,11 +20,16 @@ from numba import njit
 
 _jit = njit(cache=True, nogil=True, error_model="numpy")
 
+# Which activation ``_backward`` differentiates (numba specializes on it).
+_IDENTITY, _RELU, _LOGISTIC, _TANH = range(4)
+
 
 @_jit
 def adam_update(
     params, grads, first, second, step, beta_1, beta_2, epsilon, alpha, n_penalized, one
 ):
+    """One Adam step, with ``alpha * params`` added to the first ``n_penalized``
+    gradients (the L2 penalty) on the way."""
     keep_1, keep_2 = one - beta_1, one - beta_2
     for i in range(params.shape[0]):
         g = grads[i]
@@ -35,18 +44,21 @@ def adam_update(
 
 @_jit
 def add_scaled(y, x, a):
+    """``y += a * x``."""
     for i in range(y.shape[0]):
         y[i] += a * x[i]
 
 
 @_jit
 def move_towards(average, params, weight):
+    """``average += weight * (params - average)``: a running mean's update."""
     for i in range(average.shape[0]):
         average[i] += (params[i] - average[i]) * weight
 
 
 @_jit
 def column_sums(a, out):
+    """``out = a.sum(axis=0)``, adding the rows in order as NumPy does."""
     out[:] = 0
     for i in range(a.shape[0]):
         for j in range(a.shape[1]):
@@ -55,20 +67,23 @@ def column_sums(a, out):
 
 @_jit
 def bias_relu(z, bias, one):
+    """``z = max(z + bias, 0)``; NaN stays NaN, as with ``np.maximum``."""
     zero = one - one
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             value = z[i, j] + bias[j]
-            z[i, j] = value if value > zero else zero
+            z[i, j] = zero if value < zero else value
 
 
 @_jit
 def bias_logistic(z, bias, one):
+    """``z = 1 / (1 + exp(-(z + bias)))``, never overflowing."""
+    zero = one - one
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             value = z[i, j] + bias[j]
-            # exp of a non-positive number only: never overflows.
-            if value >= 0:
+            # exp of a non-positive number only.
+            if value >= zero:
                 z[i, j] = one / (one + np.exp(-value))
             else:
                 e = np.exp(value)
@@ -77,6 +92,7 @@ def bias_logistic(z, bias, one):
 
 @_jit
 def bias_tanh(z, bias, one):
+    """``z = tanh(z + bias)``."""
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             z[i, j] = np.tanh(z[i, j] + bias[j])
@@ -84,6 +100,7 @@ def bias_tanh(z, bias, one):
 
 @_jit
 def bias_identity(z, bias, one):
+    """``z += bias``."""
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             z[i, j] += bias[j]
@@ -91,27 +108,31 @@ def bias_identity(z, bias, one):
 
 @_jit
 def identity_backward(h, grad, multipliers, bias_grad, one):
-    _backward(h, grad, multipliers, bias_grad, one, 0)
+    _backward(h, grad, multipliers, bias_grad, one, _IDENTITY)
 
 
 @_jit
 def relu_backward(h, grad, multipliers, bias_grad, one):
-    _backward(h, grad, multipliers, bias_grad, one, 1)
+    _backward(h, grad, multipliers, bias_grad, one, _RELU)
 
 
 @_jit
 def logistic_backward(h, grad, multipliers, bias_grad, one):
-    _backward(h, grad, multipliers, bias_grad, one, 2)
+    _backward(h, grad, multipliers, bias_grad, one, _LOGISTIC)
 
 
 @_jit
 def tanh_backward(h, grad, multipliers, bias_grad, one):
-    _backward(h, grad, multipliers, bias_grad, one, 3)
+    _backward(h, grad, multipliers, bias_grad, one, _TANH)
 
 
 @njit(inline="always")
-def _backward(h, grad, multipliers, bias_grad, one, kind):
-    """grad *= multipliers (if any) * slope(h); bias_grad = column sums of grad."""
+def _backward(h, grad, multipliers, bias_grad, one, activation):
+    """``grad *= multipliers * slope(h)``, then ``bias_grad`` = its column sums.
+
+    ``multipliers`` (dropout's factors) may be None; the slope is read off
+    the activation's output ``h``.
+    """
     zero = one - one
     bias_grad[:] = zero
     for i in range(h.shape[0]):
@@ -119,11 +140,11 @@ def _backward(h, grad, multipliers, bias_grad, one, kind):
             g = grad[i, j]
             if multipliers is not None:
                 g *= multipliers[i, j]
-            if kind == 1:
-                g = g if h[i, j] > zero else zero
-            elif kind == 2:
+            if activation == _RELU:
+                g *= one if h[i, j] > zero else zero
+            elif activation == _LOGISTIC:
                 g *= h[i, j] * (one - h[i, j])
-            elif kind == 3:
+            elif activation == _TANH:
                 g *= one - h[i, j] * h[i, j]
             grad[i, j] = g
             bias_grad[j] += g
@@ -131,6 +152,7 @@ def _backward(h, grad, multipliers, bias_grad, one, kind):
 
 @_jit
 def dropout(uniform, row_of, keep_prob, scale, hidden, multipliers, kept):
+    """Keep a unit where its draw is below ``keep_prob``, scaled by ``scale``."""
     zero = scale - scale
     for i in range(hidden.shape[0]):
         draws = uniform[row_of[i]]
@@ -144,7 +166,8 @@ def dropout(uniform, row_of, keep_prob, scale, hidden, multipliers, kept):
 def softmax_cross_entropy(logits, y, sample_weight, scale, zero):
     """Overwrite ``logits`` with ``scale`` times the gradient; return the summed NLL.
 
-    ``sample_weight`` may be None (numba compiles that case on its own).
+    Each row is shifted by its maximum first (log-sum-exp). ``sample_weight``
+    may be None (numba compiles that case on its own).
     """
     total = 0.0
     for i in range(logits.shape[0]):

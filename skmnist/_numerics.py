@@ -174,7 +174,7 @@ def _identity_backward_(h, grad, scratch):
     pass
 
 
-def bias_activation_(z, bias, name):
+def bias_activation_(name, z, bias):
     """``z = activation(z + bias)`` in place, for the activation called ``name``."""
     kernels = compiled_kernels()
     if kernels is not None:

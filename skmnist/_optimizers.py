@@ -54,8 +54,8 @@ class _Optimizer:
     def step(self, params, grads, alpha=0.0, n_penalized=0):
         """Move ``params`` (flat, in place) against the gradient of one batch.
 
-        ``grads`` holds the data term's gradient; the L2 penalty's,
-        ``alpha * params[:n_penalized]``, is added to it here, where a
+        ``grads`` holds the data term's gradient (it may be overwritten); the
+        L2 penalty's, ``alpha * params[:n_penalized]``, is added here, where a
         compiled update can fold it into its own pass.
         """
         self.n_steps += 1
@@ -63,17 +63,16 @@ class _Optimizer:
             # Counted in updates, not samples, so that weighting a sample
             # and repeating it give the same schedule.
             self.learning_rate = self.learning_rate_init / self.n_steps**self.power_t
-        if alpha and not self._folds_penalty():
+        self._update(params, grads, alpha, n_penalized, compiled_kernels())
+
+    def _add_penalty(self, params, grads, alpha, n_penalized):
+        if alpha:
             axpy(
                 params[:n_penalized],
                 grads[:n_penalized],
                 alpha,
                 self._scratch[:n_penalized],
             )
-        self._update(params, grads, alpha, n_penalized)
-
-    def _folds_penalty(self):
-        return False
 
     def reduce_on_plateau(self):
         """Shrink the "adaptive" step; return False once it is too small to go on."""
@@ -96,7 +95,8 @@ class SGDOptimizer(_Optimizer):
         self.nesterov = nesterov and momentum > 0
         self.velocity = np.zeros(n_params, dtype=dtype)
 
-    def _update(self, params, grads, alpha, n_penalized):
+    def _update(self, params, grads, alpha, n_penalized, kernels):
+        self._add_penalty(params, grads, alpha, n_penalized)
         scaled_step = np.multiply(
             grads, self._scalar(self.learning_rate), out=self._scratch
         )
@@ -135,17 +135,13 @@ class AdamOptimizer(_Optimizer):
         self.first_moment = np.zeros(n_params, dtype=dtype)
         self.second_moment = np.zeros(n_params, dtype=dtype)
 
-    def _folds_penalty(self):
-        return compiled_kernels() is not None
-
-    def _update(self, params, grads, alpha, n_penalized):
+    def _update(self, params, grads, alpha, n_penalized, kernels):
         t = self.n_steps
         as_dtype = self._scalar
         step_size = as_dtype(
             self.learning_rate * np.sqrt(1 - self.beta_2**t) / (1 - self.beta_1**t)
         )
         m, v, scratch = self.first_moment, self.second_moment, self._scratch
-        kernels = compiled_kernels()
         if kernels is not None:
             kernels.adam_update(
                 params,
@@ -161,6 +157,7 @@ class AdamOptimizer(_Optimizer):
                 as_dtype(1),
             )
             return
+        self._add_penalty(params, grads, alpha, n_penalized)
         # m = beta_1 * m + (1 - beta_1) * g, as three passes and no temporary.
         m -= grads
         m *= as_dtype(self.beta_1)

@@ -332,7 +332,6 @@ class EpochLoop:
             weight_batch,
             self.workspace,
             self.noise,
-            add_penalty=False,
         )
         state.optimizer.step(
             state.params, state.grads, self.estimator.alpha, state.layout.n_weights

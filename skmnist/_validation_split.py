@@ -17,7 +17,7 @@ import scipy.sparse as sp
 def duplicate_groups(X, y):
     """Label each row with the id of its group of identical (row, label) pairs.
 
-    Ids follow the sorted order of the rows' contents, not their positions,
+    Ids depend on the rows' contents (through a hash), not their positions,
     so the same data in any order, repeated or weighted, gets the same ids.
 
     Parameters
@@ -53,9 +53,9 @@ def _dense_row_ids(X):
     word = np.dtype(f"u{rows.dtype.itemsize}")
     for start in range(0, rows.shape[0], _HASH_BLOCK):
         words = _canonical(rows[start : start + _HASH_BLOCK]).view(word)
-        products = words.astype(np.uint64)
-        products *= multipliers  # wraps modulo 2**64, as a hash should
-        hashes[start : start + _HASH_BLOCK] = products.sum(axis=1)
+        mixed = _mix(words.astype(np.uint64))
+        mixed *= multipliers  # wraps modulo 2**64, as a hash should
+        hashes[start : start + _HASH_BLOCK] = mixed.sum(axis=1)
     _, first, ids = np.unique(hashes, return_index=True, return_inverse=True)
     ids = ids.ravel()
     for start in range(0, rows.shape[0], _HASH_BLOCK):
@@ -63,6 +63,19 @@ def _dense_row_ids(X):
         if not np.array_equal(rows[block], rows[first[ids[block]]]):
             return _sorted_row_ids(rows)
     return ids.astype(np.int64)
+
+
+def _mix(words):
+    """Scramble each 64-bit word in place so that every bit reaches the low bits.
+
+    A product only carries bits upwards: without this, float64 values with
+    zero low mantissa bits (small integers, 0/1 pixels) would all share
+    their hash's low bits, and collide.
+    """
+    words ^= words >> np.uint64(31)
+    words *= np.uint64(0xBF58476D1CE4E5B9)
+    words ^= words >> np.uint64(29)
+    return words
 
 
 def _hash_multipliers(n_words):

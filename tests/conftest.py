@@ -90,6 +90,9 @@ def objective(kernel_path):
         )
         weights = params[: layout.n_weights]
         loss = summed / len(y) + 0.5 * estimator.alpha * weights @ weights
+        # The penalty's gradient, which the optimizer adds in training (a test
+        # of its own checks that it does).
+        grads[: layout.n_weights] += estimator.alpha * weights
         return loss, grads, layout
 
     return evaluate

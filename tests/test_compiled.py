@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
@@ -61,10 +62,11 @@ def assert_same(compiled_arrays, numpy_arrays, dtype):
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_activation_kernels_match_numpy(rng, dtype, activation):
     z = rng.normal(scale=30, size=(7, 5)).astype(dtype)  # saturates the sigmoids
+    z[3, 2] = np.nan  # a diverged model must stay visibly diverged
     bias = rng.normal(size=5).astype(dtype)
-    _, (got, expected) = both_paths(lambda z: bias_activation_(z, bias, activation), z)
+    _, (got, expected) = both_paths(lambda z: bias_activation_(activation, z, bias), z)
     assert_same(got, expected, dtype)
-    assert np.all(np.isfinite(got[0]))
+    assert_array_equal(np.isnan(got[0]), np.isnan(z))
 
     hidden = expected[0]
     grad = rng.normal(size=hidden.shape).astype(dtype)
@@ -188,7 +190,8 @@ ESTIMATORS = [
 @pytest.mark.usefixtures("compiled")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
-def test_fits_on_both_paths_agree(estimator, dtype):
+@pytest.mark.parametrize("how", ["fit", "weighted fit", "partial_fit"])
+def test_fits_on_both_paths_agree(estimator, dtype, how):
     X, y = load_digits(return_X_y=True)
     X = (X / 16).astype(dtype)
     weight = np.random.default_rng(0).uniform(0.5, 2, size=len(y))
@@ -197,8 +200,15 @@ def test_fits_on_both_paths_agree(estimator, dtype):
     def fit_proba(X):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            estimator.fit(X, y, sample_weight=weight)
-        return estimator.predict_proba(X)
+            if how == "partial_fit":
+                model = clone(estimator)
+                for _ in range(3):
+                    model.partial_fit(X, y, classes=np.unique(y))
+            else:
+                model = clone(estimator).fit(
+                    X, y, sample_weight=weight if how == "weighted fit" else None
+                )
+        return model.predict_proba(X)
 
     (got, expected), _ = both_paths(fit_proba, X)
     assert got.dtype == expected.dtype == dtype

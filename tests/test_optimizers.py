@@ -366,3 +366,32 @@ def test_iterate_average_float32(rng):
         iterates.append(params.astype(np.float64))
     assert avg.average.dtype == np.float32
     assert_allclose(avg.average, np.mean(iterates, axis=0), rtol=1e-6)
+
+
+# --------------------------------------------------------------------------
+# L2 penalty
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda n, dtype: _sgd(n, momentum=0.9, dtype=dtype), _adam],
+    ids=["sgd", "adam"],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_step_adds_the_l2_penalty_once_to_the_weights_only(kernel_path, make, dtype):
+    """``step(alpha, n)`` moves like a step on ``grads + alpha * params[:n]``."""
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=10).astype(dtype)
+    gradients = [rng.normal(size=10).astype(dtype) for _ in range(3)]
+    alpha, n_penalized = 0.3, 6
+
+    penalized, by_hand = start.copy(), start.copy()
+    optimizer, reference = make(10, dtype=dtype), make(10, dtype=dtype)
+    for grads in gradients:
+        optimizer.step(penalized, grads.copy(), alpha, n_penalized)
+        full = grads.copy()
+        full[:n_penalized] += alpha * by_hand[:n_penalized]
+        reference.step(by_hand, full)
+    assert penalized.dtype == dtype
+    assert_allclose(penalized, by_hand, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    assert not np.allclose(penalized, start)

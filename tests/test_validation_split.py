@@ -297,3 +297,29 @@ def test_duplicate_groups_survive_a_hash_collision(monkeypatch):
     X = np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 2.0]], dtype=np.float32)
     groups = duplicate_groups(X, np.zeros(3, dtype=int))
     assert groups[0] == groups[2] != groups[1]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("values", ["binary", "pixels"])
+def test_duplicate_groups_hash_needs_no_fallback_on_image_like_data(
+    monkeypatch, dtype, values
+):
+    """Small integers and 0/1 values, common in image data, hash without collisions.
+
+    (Collisions stay correct, but the fallback sorts every row: seconds on MNIST.)
+    """
+    from skmnist import _validation_split
+
+    def no_fallback(rows):
+        raise AssertionError("hash collision: fell back to sorting the rows")
+
+    monkeypatch.setattr(_validation_split, "_sorted_row_ids", no_fallback)
+    rng = np.random.default_rng(0)
+    if values == "binary":
+        X = (rng.random((3000, 64)) < 0.2).astype(dtype)
+    else:
+        X = rng.integers(0, 256, size=(3000, 64)).astype(dtype)
+    X = np.vstack([X, X[:10]])  # some true duplicates too
+    groups = duplicate_groups(X, np.zeros(len(X), dtype=int))
+    assert_array_equal(groups[-10:], groups[:10])
+    assert groups.max() + 1 == len(np.unique(X, axis=0))
