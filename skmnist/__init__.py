@@ -3,6 +3,6 @@
 from ._mlp import TwoLayerMLPClassifier
 from ._softmax import SoftmaxSGDClassifier
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["SoftmaxSGDClassifier", "TwoLayerMLPClassifier", "__version__"]
