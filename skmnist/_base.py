@@ -557,22 +557,15 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
     def _training_workspace(self, layout, params, n_rows):
         """The model's buffers for ``n_rows`` plus the engine's own."""
         weights, _ = layout.views(params)
-        workspace = self._allocate_workspace(n_rows, weights, params.dtype)
-        workspace.row_index = np.arange(n_rows)
-        return workspace
+        return self._allocate_workspace(n_rows, weights, params.dtype)
 
     def _loss_gradient(
-        self,
-        layout,
-        params,
-        grads,
-        X,
-        y,
-        sample_weight,
-        workspace,
-        noise=None,
+        self, param_views, grad_views, X, y, sample_weight, workspace, noise=None
     ):
-        """Write the gradient of the data term into ``grads``; return the summed NLL.
+        """Write the gradient of the data term into ``grad_views``; return the NLL sum.
+
+        ``param_views`` and ``grad_views`` are ``(weights, biases)`` pairs of
+        views into the flat vectors (:meth:`ParameterLayout.views`).
 
         The objective is ``sum_i w_i * nll_i / n + alpha / 2 * ||weights||^2``,
         with ``w_i`` as prepared by the caller: ``fit`` scales them to mean 1
@@ -580,14 +573,10 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         Only the first term's gradient is written here; the optimizer adds the
         penalty's, ``alpha * weights``, in its update (see ``_Optimizer.step``).
         """
-        weights, biases = layout.views(params)
-        weight_grads, bias_grads = layout.views(grads)
-        n_rows = y.shape[0]
-        label_entries = (workspace.row_index[:n_rows], y)
+        weights, biases = param_views
+        weight_grads, bias_grads = grad_views
         dlogits = self._forward(X, weights, biases, workspace, noise)
-        loss = softmax_cross_entropy_grad_(
-            dlogits, y, sample_weight, 1.0 / n_rows, label_entries
-        )
+        loss = softmax_cross_entropy_grad_(dlogits, y, sample_weight, 1.0 / y.shape[0])
         self._backward(X, weights, biases, workspace, dlogits, weight_grads, bias_grads)
         return loss
 

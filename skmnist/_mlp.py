@@ -251,11 +251,12 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         def buffer(n_columns):
             return np.empty((n_rows, n_columns), dtype=dtype)
 
+        with_dropout = training and self.dropout > 0
         return SimpleNamespace(
             hidden=buffer(n_hidden),
             dropped_out=False,
-            kept=None,
-            keep_multipliers=None,
+            kept=buffer(n_hidden) if with_dropout else None,
+            keep_multipliers=buffer(n_hidden) if with_dropout else None,
             hidden_grad=buffer(n_hidden) if training else None,
             scratch=buffer(n_hidden) if training else None,
             logits=buffer(n_classes),
@@ -266,7 +267,8 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         hidden = workspace.hidden[:n_rows]
         matmul(X, weights[0], out=hidden)
         bias_activation_(self.activation, hidden, biases[0])
-        workspace.dropped_out = noise is not None and self.dropout > 0
+        # The engine passes noise only when dropout is on.
+        workspace.dropped_out = noise is not None
         if workspace.dropped_out:
             hidden = self._drop_out(hidden, workspace, noise)
         logits = workspace.logits[:n_rows]
@@ -276,9 +278,6 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
 
     def _drop_out(self, hidden, workspace, noise):
         """Return the hidden layer with dropped units zeroed (kept apart)."""
-        if workspace.kept is None:
-            workspace.kept = np.empty_like(workspace.hidden)
-            workspace.keep_multipliers = np.empty_like(workspace.hidden)
         n_rows = hidden.shape[0]
         return noise.drop_out(
             hidden,

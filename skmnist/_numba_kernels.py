@@ -163,12 +163,13 @@ def dropout(uniform, row_of, keep_prob, scale, hidden, multipliers, kept):
 
 
 @_jit
-def softmax_cross_entropy(logits, y, sample_weight, scale, zero):
+def softmax_cross_entropy(logits, y, sample_weight, scale):
     """Overwrite ``logits`` with ``scale`` times the gradient; return the summed NLL.
 
     Each row is shifted by its maximum first (log-sum-exp). ``sample_weight``
     may be None (numba compiles that case on its own).
     """
+    zero = scale - scale
     total = 0.0
     for i in range(logits.shape[0]):
         row = logits[i]

@@ -78,7 +78,7 @@ def column_sums(a, out):
     return np.sum(a, axis=0, out=out)
 
 
-def softmax_cross_entropy_grad_(logits, y, sample_weight, scale, label_entries):
+def softmax_cross_entropy_grad_(logits, y, sample_weight, scale):
     """Turn ``logits`` into the gradient of the weighted NLL; return that NLL.
 
     The loss is ``sum_i w_i * nll_i`` (``w_i = 1`` when ``sample_weight`` is
@@ -89,10 +89,9 @@ def softmax_cross_entropy_grad_(logits, y, sample_weight, scale, label_entries):
     if kernels is not None:
         as_dtype = logits.dtype.type
         return float(
-            kernels.softmax_cross_entropy(
-                logits, y, sample_weight, as_dtype(scale), as_dtype(0)
-            )
+            kernels.softmax_cross_entropy(logits, y, sample_weight, as_dtype(scale))
         )
+    label_entries = (np.arange(y.shape[0]), y)
     nll = softmax_nll_(logits, y, label_entries)
     logits[label_entries] -= 1
     if sample_weight is None:

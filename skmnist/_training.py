@@ -27,28 +27,16 @@ class ParameterLayout:
         self.offsets = np.concatenate([[0], np.cumsum(sizes)])
         self.n_weights = int(sum(sizes[: self.n_layers]))
         self.n_params = int(self.offsets[-1])
-        self._views = {}
-
-    def __getstate__(self):
-        # Views would pickle as copies of the arrays they look into.
-        return {**self.__dict__, "_views": {}}
 
     def views(self, flat):
         """Return ``(weights, biases)``: lists of views into ``flat``."""
-        # The training loop asks for the same two buffers every minibatch.
-        cached = self._views.get(id(flat))
-        if cached is not None and cached[0] is flat:
-            return cached[1]
         arrays = [
             flat[start:stop].reshape(shape)
             for start, stop, shape in zip(
                 self.offsets[:-1], self.offsets[1:], self.shapes
             )
         ]
-        views = arrays[: self.n_layers], arrays[self.n_layers :]
-        if len(self._views) < 4:
-            self._views[id(flat)] = (flat, views)
-        return views
+        return arrays[: self.n_layers], arrays[self.n_layers :]
 
     def pack(self, weights, biases, dtype):
         """Copy arrays shaped like :meth:`views` into a new flat vector."""
@@ -68,7 +56,18 @@ class DropoutNoise:
     def __init__(self, rng, groups):
         self.rng = rng
         self.groups = groups
-        self.rows = None
+
+    def for_batch(self, rows):
+        """The noise of the minibatch made of ``rows``."""
+        return BatchDropout(self.rng, self.groups[rows])
+
+
+class BatchDropout:
+    """Dropout masks for one minibatch, whose samples belong to ``groups``."""
+
+    def __init__(self, rng, groups):
+        self.rng = rng
+        self.groups = groups
 
     def drop_out(self, hidden, keep_prob, multipliers, kept):
         """Write ``hidden`` with units dropped and survivors scaled into ``kept``.
@@ -76,8 +75,7 @@ class DropoutNoise:
         ``multipliers`` receives what each unit was multiplied by: 0 when
         dropped, ``1 / keep_prob`` when kept (backprop needs it).
         """
-        batch_groups = self.groups[self.rows]
-        unique_groups, row_of_group = np.unique(batch_groups, return_inverse=True)
+        unique_groups, row_of_group = np.unique(self.groups, return_inverse=True)
         uniform = self.rng.random(
             (unique_groups.size, hidden.shape[1]), dtype=hidden.dtype
         )
@@ -243,6 +241,9 @@ class EpochLoop:
         self.workspace = estimator._training_workspace(
             state.layout, state.params, self.batch_size
         )
+        # The flat vectors are updated in place, so their views hold all fit.
+        self.param_views = state.layout.views(state.params)
+        self.grad_views = state.layout.views(state.grads)
         self.noise = None
         if estimator._needs_sample_groups():
             self.noise = DropoutNoise(state.noise_rng, data.groups)
@@ -321,17 +322,15 @@ class EpochLoop:
         state, data = self.state, self.data
         y_batch = data.y[rows]
         weight_batch = None if data.sample_weight is None else data.sample_weight[rows]
-        if self.noise is not None:
-            self.noise.rows = rows
+        noise = None if self.noise is None else self.noise.for_batch(rows)
         loss = self.estimator._loss_gradient(
-            state.layout,
-            state.params,
-            state.grads,
+            self.param_views,
+            self.grad_views,
             data.X[rows],
             y_batch,
             weight_batch,
             self.workspace,
-            self.noise,
+            noise,
         )
         state.optimizer.step(
             state.params, state.grads, self.estimator.alpha, state.layout.n_weights

@@ -83,10 +83,17 @@ def objective(kernel_path):
         workspace = estimator._training_workspace(layout, params, X.shape[0])
         noise = None
         if dropout_seed is not None:
-            noise = DropoutNoise(np.random.default_rng(dropout_seed), np.arange(len(y)))
-            noise.rows = slice(None)
+            noise = DropoutNoise(
+                np.random.default_rng(dropout_seed), np.arange(len(y))
+            ).for_batch(slice(None))
         summed = estimator._loss_gradient(
-            layout, params, grads, X, y, sample_weight, workspace, noise
+            layout.views(params),
+            layout.views(grads),
+            X,
+            y,
+            sample_weight,
+            workspace,
+            noise,
         )
         weights = params[: layout.n_weights]
         loss = summed / len(y) + 0.5 * estimator.alpha * weights @ weights

@@ -229,3 +229,21 @@ def test_progress_prefixes_epoch_lines_and_quiet_prints_nothing():
         pass
     quiet.message("nothing")
     assert quiet_stream.getvalue() == ""
+
+
+def test_subset_stays_stratified_when_labels_have_gaps():
+    from skmnist._compare._datasets import _stratified_subset
+
+    y = np.repeat([0, 2, 3], 40)  # label 1 absent
+    X = np.arange(y.size, dtype=float)[:, None]
+    _, y_keep = _stratified_subset(X, y, 30, random_state=0)
+    assert np.bincount(y_keep).tolist() == [10, 0, 10, 10]
+
+
+def test_subset_of_nearly_all_samples_does_not_fail():
+    from skmnist._compare._datasets import _stratified_subset
+
+    y = np.repeat(np.arange(10), 50)
+    X = np.zeros((500, 2))
+    X_keep, y_keep = _stratified_subset(X, y, 499, random_state=0)
+    assert X_keep.shape == (499, 2) and y_keep.shape == (499,)

@@ -121,10 +121,11 @@ def _dataset_from_bunch(name, description, bunch):
 def _stratified_subset(X, y, n, random_state):
     if n >= y.shape[0]:
         return X, y
-    # Stratify only when every class can be represented; tiny subsets of
-    # rare classes would make train_test_split refuse.
-    counts = np.bincount(y)
-    can_stratify = n >= counts[counts > 0].size and counts.min(initial=2) >= 2
+    # Stratify only when every present class can be represented on both
+    # sides; otherwise train_test_split would refuse.
+    class_sizes = np.bincount(y)
+    class_sizes = class_sizes[class_sizes > 0]
+    can_stratify = class_sizes.min() >= 2 and min(n, y.shape[0] - n) >= class_sizes.size
     stratify = y if can_stratify else None
     X_keep, _, y_keep, _ = train_test_split(
         X, y, train_size=n, stratify=stratify, random_state=random_state

@@ -156,7 +156,7 @@ def _check_pair(pair, subset, path):
     return np.ascontiguousarray(X, dtype=np.float32), y, side
 
 
-def load_mnist_pkl(path=None, *, subset="train", return_X_y=False):
+def load_mnist_pkl(path=None, *, data_home=None, subset="train", return_X_y=False):
     """Load one subset of the Theano tutorial's ``mnist.pkl.gz``.
 
     The file is read with a restricted unpickler: only NumPy arrays and plain
@@ -167,7 +167,10 @@ def load_mnist_pkl(path=None, *, subset="train", return_X_y=False):
     ----------
     path : str or path-like, default=None
         The pickle, gzip'd or not.  By default ``mnist.pkl.gz`` in the data
-        directory (see :func:`get_data_home`).
+        directory.
+    data_home : str or path-like, default=None
+        The data directory searched when ``path`` is None (see
+        :func:`get_data_home`).
     subset : {"train", "valid", "test"}, default="train"
         ``"train"``: 50,000 images (the first 50,000 of MNIST's training set);
         ``"valid"``: the remaining 10,000; ``"test"``: MNIST's 10,000 test
@@ -218,7 +221,7 @@ def load_mnist_pkl(path=None, *, subset="train", return_X_y=False):
     if subset not in _SUBSETS:
         raise ValueError(f"subset must be one of {_SUBSETS}, got {subset!r}.")
     if path is None:
-        path = os.path.join(get_data_home(), PICKLE_FILENAME)
+        path = os.path.join(get_data_home(data_home), PICKLE_FILENAME)
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(

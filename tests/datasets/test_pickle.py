@@ -54,6 +54,13 @@ def test_return_X_y_and_default_path(tmp_path, monkeypatch):
     assert X.shape == (3, 784) and y.tolist() == [6, 7, 8]
 
 
+def test_data_home_argument_is_searched(tmp_path, monkeypatch):
+    write_pickle(tmp_path / "mnist.pkl.gz", theano_layout())
+    monkeypatch.setenv("SKMNIST_DATA", str(tmp_path / "elsewhere"))
+    X, _ = load_mnist_pkl(data_home=tmp_path, subset="test", return_X_y=True)
+    assert X.shape == (4, 784)
+
+
 def test_numpy1_module_names_are_accepted(tmp_path):
     # Pickles written by NumPy 1 (and the Python 2 tutorial file) name
     # numpy.core.multiarray; NumPy 2 writes numpy._core.multiarray.
