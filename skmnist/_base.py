@@ -38,11 +38,11 @@ from ._early_stopping import NoImprovementRule, PatienceRule
 from ._numerics import log_softmax, softmax, softmax_cross_entropy_grad_
 from ._optimizers import AdamOptimizer, IterateAverage, SGDOptimizer
 from ._training import (
-    EVALUATION_CHUNK,
     EpochLoop,
     ParameterLayout,
     TrainingData,
     TrainingState,
+    logits_in_chunks,
     mean_squared_norm,
 )
 from ._validation_split import duplicate_groups, stratified_group_split
@@ -285,14 +285,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         )
         weights, biases = self._fitted_params()
         dtype = np.result_type(X.dtype, weights[0].dtype)
-        n_rows = X.shape[0]
-        workspace = self._allocate_workspace(
-            min(n_rows, EVALUATION_CHUNK), weights, dtype, training=False
-        )
-        logits = np.empty((n_rows, biases[-1].shape[0]), dtype=dtype)
-        for start in range(0, n_rows, EVALUATION_CHUNK):
-            rows = slice(start, start + EVALUATION_CHUNK)
-            logits[rows] = self._forward(X[rows], weights, biases, workspace)
+        logits = np.empty((X.shape[0], biases[-1].shape[0]), dtype=dtype)
+        for rows, chunk in logits_in_chunks(self, X, weights, biases, dtype):
+            logits[rows] = chunk
         return logits
 
     # ------------------------------------------------------------------

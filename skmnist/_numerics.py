@@ -12,9 +12,12 @@ from ._compiled import compiled_kernels
 
 
 def matmul(a, b, out):
-    """Write ``a @ b`` into ``out``; ``a`` may be a sparse matrix."""
+    """Write ``a @ b`` into ``out``; either factor may be a sparse matrix."""
     if sp.issparse(a):
         np.copyto(out, a @ b)
+    elif sp.issparse(b):
+        # sparse @ dense is what scipy does well: (b.T @ a.T).T
+        np.copyto(out, (b.T @ a.T).T)
     else:
         np.matmul(a, b, out=out)
     return out

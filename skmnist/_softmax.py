@@ -3,7 +3,6 @@
 from types import SimpleNamespace
 
 import numpy as np
-import scipy.sparse as sp
 
 from ._base import BaseMinibatchClassifier
 from ._numerics import column_sums, matmul
@@ -225,10 +224,7 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     def _backward(
         self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads
     ):
-        if sp.issparse(X):
-            np.copyto(weight_grads[0], (X.T @ dlogits).T)
-        else:
-            np.matmul(dlogits.T, X, out=weight_grads[0])
+        matmul(dlogits.T, X, out=weight_grads[0])
         column_sums(dlogits, bias_grads[0])
 
     def _fitted_params(self):

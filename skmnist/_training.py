@@ -131,6 +131,21 @@ class TrainingState:
         return self.params if self.average is None else self.average.average
 
 
+def logits_in_chunks(estimator, X, weights, biases, dtype):
+    """Yield ``(rows, logits)`` over ``X``, at most ``EVALUATION_CHUNK`` rows at a time.
+
+    One forward workspace serves every chunk, so memory stays bounded however
+    many rows there are; each ``logits`` is overwritten by the next chunk.
+    """
+    n_rows = X.shape[0]
+    workspace = estimator._allocate_workspace(
+        min(n_rows, EVALUATION_CHUNK), weights, dtype, training=False
+    )
+    for start in range(0, n_rows, EVALUATION_CHUNK):
+        rows = slice(start, start + EVALUATION_CHUNK)
+        yield rows, estimator._forward(X[rows], weights, biases, workspace)
+
+
 class Evaluator:
     """Mean loss and accuracy of a solution on one fixed data set.
 
@@ -150,11 +165,6 @@ class Evaluator:
         self.estimator = estimator
         self.layout = layout
         self.data = data
-        n_rows = min(EVALUATION_CHUNK, data.n_samples)
-        weights, _ = layout.views(params)
-        self.workspace = estimator._allocate_workspace(
-            n_rows, weights, params.dtype, training=False
-        )
         dtype = params.dtype
         self._nll = np.empty(data.n_samples, dtype=dtype)
         self._correct = np.empty(data.n_samples, dtype=bool)
@@ -163,11 +173,10 @@ class Evaluator:
         """Return ``(mean cross-entropy, accuracy)`` of ``params``."""
         weights, biases = self.layout.views(params)
         X, y = self.data.X, self.data.y
-        for start in range(0, self.data.n_samples, EVALUATION_CHUNK):
-            rows = slice(start, start + EVALUATION_CHUNK)
-            proba = self.estimator._forward(X[rows], weights, biases, self.workspace)
-            self._nll[rows] = softmax_nll_(proba, y[rows])
-            self._correct[rows] = proba.argmax(axis=1) == y[rows]
+        chunks = logits_in_chunks(self.estimator, X, weights, biases, params.dtype)
+        for rows, logits in chunks:
+            self._correct[rows] = logits.argmax(axis=1) == y[rows]
+            self._nll[rows] = softmax_nll_(logits, y[rows])
         weight = self.data.sample_weight
         loss = float(np.average(self._nll, weights=weight))
         return loss, float(np.average(self._correct, weights=weight))

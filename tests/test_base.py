@@ -416,3 +416,20 @@ def test_pickle_holds_no_scratch_buffers(small):
     n_bytes = sum(p.nbytes for p in est.coefs_ + est.intercepts_)
     # Public weights, the training iterate and Adam's two moments.
     assert len(pickle.dumps(est)) < 4.5 * n_bytes
+
+
+def test_prediction_and_validation_in_chunks_match_one_pass(make, small, monkeypatch):
+    """Chunked forward passes (bounded memory) give the same numbers as one pass."""
+    from skmnist import _training
+
+    X, y = small
+    kwargs = dict(random_state=0, max_iter=3, early_stopping=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        whole = make(**kwargs).fit(X, y)
+        whole_proba = whole.predict_proba(X)
+        monkeypatch.setattr(_training, "EVALUATION_CHUNK", 7)
+        chunked = make(**kwargs).fit(X, y)
+    assert_allclose(chunked.predict_proba(X), whole_proba, rtol=1e-12)
+    assert chunked.validation_scores_ == whole.validation_scores_
+    assert_allclose(chunked.validation_loss_curve_, whole.validation_loss_curve_)
