@@ -19,9 +19,9 @@ def load_mnist(dtype):
     except OSError as exc:
         sys.exit(f"MNIST is needed: {exc}")
     return (
-        train.data.astype(dtype),
+        train.data.astype(dtype, copy=False),
         train.target,
-        test.data.astype(dtype),
+        test.data.astype(dtype, copy=False),
         test.target,
     )
 

@@ -6,6 +6,8 @@ import os
 # NumPy), so that parametrize_with_checks reports no skipped check at all.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+import struct  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
@@ -20,27 +22,56 @@ def digits():
     return X / 16.0, y
 
 
+#: The four files of full MNIST, as the data directory's mnist/ holds them.
+MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+#: Names of the course's 20x20 digits file: ours, then the course's own.
+COURSE_MAT_NAMES = ("digits20x20.mat", "ex4data1.mat")
+
+
 @pytest.fixture(scope="session")
-def mnist():
-    """Full MNIST (60k train, 10k test) as float32 pixels / 255, if present."""
-    try:
-        train = fetch_mnist(subset="train", download_if_missing=False)
-        test = fetch_mnist(subset="test", download_if_missing=False)
-    except FileNotFoundError as exc:
+def mnist_dir():
+    """The data directory's folder of the full MNIST files, or skip the test."""
+    directory = os.path.join(get_data_home(), "mnist")
+    missing = [f for f in MNIST_FILES if not os.path.isfile(os.path.join(directory, f))]
+    if missing:
         pytest.skip(
-            "full MNIST is not in the data directory (set SKMNIST_DATA to a folder "
-            f"with mnist/*.gz): {exc}"
+            f"full MNIST not found in {directory} (missing: {', '.join(missing)}); "
+            "set SKMNIST_DATA to a folder whose mnist/ holds them (CI uses "
+            "../shared/data)"
         )
+    return directory
+
+
+@pytest.fixture(scope="session")
+def course_mat_path():
+    """Path of the course's 20x20 digits .mat in the data directory, or skip."""
+    for name in COURSE_MAT_NAMES:
+        path = os.path.join(get_data_home(), name)
+        if os.path.isfile(path):
+            return path
+    pytest.skip(
+        f"neither {' nor '.join(COURSE_MAT_NAMES)} in {get_data_home()}; set "
+        "SKMNIST_DATA to the folder holding it (CI uses ../shared/data)"
+    )
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    """Full MNIST (60k train, 10k test) as float32 pixels / 255, if present."""
+    train = fetch_mnist(subset="train", download_if_missing=False)
+    test = fetch_mnist(subset="test", download_if_missing=False)
     return train.data, train.target, test.data, test.target
 
 
 @pytest.fixture(scope="session")
-def digits20x20():
+def digits20x20(course_mat_path):
     """The 5,000 20x20 digits in the Coursera ex4data1.mat layout, if present."""
-    path = os.path.join(get_data_home(), "digits20x20.mat")
-    if not os.path.exists(path):
-        pytest.skip(f"{path} not found; set SKMNIST_DATA to the folder holding it")
-    bunch = load_mat(path)
+    bunch = load_mat(course_mat_path)
     return bunch.data, bunch.target
 
 
@@ -103,6 +134,14 @@ def objective(kernel_path):
         return loss, grads, layout
 
     return evaluate
+
+
+def png_size(path):
+    """(width, height) from a PNG's IHDR chunk; asserts the file is a PNG."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", path
+    return struct.unpack(">II", head[16:24])
 
 
 def central_differences(f, params, eps=1e-6):

@@ -3,17 +3,14 @@
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+from conftest import png_size
 from skmnist._cli import main
-from skmnist.datasets import get_data_home
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def run_command(*args, cwd=None):
@@ -26,13 +23,6 @@ def run_command(*args, cwd=None):
         timeout=300,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
-
-
-def png_size(path):
-    with open(path, "rb") as f:
-        head = f.read(24)
-    assert head[:8] == PNG_SIGNATURE and head[12:16] == b"IHDR", f"{path} is no PNG"
-    return struct.unpack(">II", head[16:24])
 
 
 def table_rows(stdout):
@@ -127,10 +117,9 @@ def test_compare_writes_table_files_and_pngs(sample_run):
     assert len(csv_lines) == 4
 
 
-def test_quiet_run_of_the_course_file_with_cross_validation(tmp_path):
-    path = os.path.join(get_data_home(), "digits20x20.mat")
-    if not os.path.exists(path):
-        pytest.skip(f"{path} not found; set SKMNIST_DATA to the folder holding it")
+@pytest.mark.full_data
+def test_quiet_run_of_the_course_file_with_cross_validation(tmp_path, course_mat_path):
+    path = course_mat_path
     result = run_command(
         "compare",
         "--dataset",
@@ -160,17 +149,13 @@ def test_quiet_run_of_the_course_file_with_cross_validation(tmp_path):
 
 
 @pytest.mark.full_data
-def test_mnist_uses_the_official_split(tmp_path):
-    data_home = get_data_home()
-    labels = os.path.join(data_home, "mnist", "t10k-labels-idx1-ubyte.gz")
-    if not os.path.exists(labels):
-        pytest.skip(f"full MNIST not in {data_home}; set SKMNIST_DATA")
+def test_mnist_uses_the_official_split(mnist_dir):
     result = run_command(
         "compare",
         "--dataset",
         "mnist",
         "--data-home",
-        data_home,
+        os.path.dirname(mnist_dir),
         "--models",
         "softmax",
         "--n-samples",

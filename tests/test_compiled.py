@@ -194,7 +194,7 @@ def test_fits_on_both_paths_agree(estimator, dtype, how):
     X, y = load_digits(return_X_y=True)
     X = (X / 16).astype(dtype)
     weight = np.random.default_rng(0).uniform(0.5, 2, size=len(y))
-    estimator = estimator.set_params(max_iter=5, random_state=0, tol=0)
+    estimator = clone(estimator).set_params(max_iter=5, random_state=0, tol=0)
 
     def fit_proba(X):
         with warnings.catch_warnings():
@@ -217,10 +217,12 @@ def test_fits_on_both_paths_agree(estimator, dtype, how):
 
 @pytest.fixture
 def fresh_switch(monkeypatch):
-    """Forget which path was chosen, so the next call chooses again."""
+    """Forget which path was chosen, so the next call chooses again.
+
+    (monkeypatch puts the original choice back afterwards.)
+    """
     monkeypatch.setattr(_compiled, "_loaded", None)
-    yield monkeypatch
-    _compiled._loaded = None
+    return monkeypatch
 
 
 @pytest.mark.parametrize("value", ["0", "off", "False"])

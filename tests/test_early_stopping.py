@@ -129,9 +129,8 @@ def _tutorial_loop(
     """
     losses = iter(losses)
     best_validation_loss = np.inf
-    done_looping = False
     epoch = 0
-    while epoch < n_epochs and not done_looping:
+    while epoch < n_epochs:
         epoch = epoch + 1
         for minibatch_index in range(n_train_batches):
             it = (epoch - 1) * n_train_batches + minibatch_index
@@ -143,7 +142,6 @@ def _tutorial_loop(
                         patience = max(patience, it * patience_increase)
                     best_validation_loss = this_validation_loss
             if patience <= it:
-                done_looping = True
                 return it, best_validation_loss, patience
     return None, best_validation_loss, patience
 

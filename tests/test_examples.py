@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from skmnist.datasets import get_data_home
+from conftest import png_size
 
 EXAMPLES_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples")
 OURS = re.compile(
@@ -44,23 +44,6 @@ def reported_accuracies(stdout):
     return found
 
 
-def require_mat():
-    for name in ("ex4data1.mat", "digits20x20.mat"):
-        if os.path.exists(os.path.join(get_data_home(), name)):
-            return
-    pytest.skip(
-        f"no ex4data1.mat or digits20x20.mat in {get_data_home()}; "
-        "set SKMNIST_DATA to the folder holding it"
-    )
-
-
-def require_mnist():
-    if not os.path.exists(
-        os.path.join(get_data_home(), "mnist", "t10k-labels-idx1-ubyte.gz")
-    ):
-        pytest.skip(f"full MNIST not in {get_data_home()}; set SKMNIST_DATA")
-
-
 # (script, floors in % accuracy for its quick mode). Quick-mode results when
 # written: Theano 89.4 (10.6% error), TensorFlow 89.5, DLfS 87.9, grid 89.0.
 QUICK_FLOORS = [
@@ -81,8 +64,9 @@ def test_quick_example_beats_its_floor(script, floors, tmp_path):
         assert accuracies[what] >= floor, (script, accuracies)
 
 
+@pytest.mark.full_data
+@pytest.mark.usefixtures("course_mat_path")
 def test_coursera_ex4_network_and_its_figures(tmp_path):
-    require_mat()
     stdout = run_example(
         "coursera_ex4_network.py", "--quick", "--out", str(tmp_path), cwd=tmp_path
     )
@@ -91,13 +75,12 @@ def test_coursera_ex4_network_and_its_figures(tmp_path):
     assert accuracies["training"] >= 88.0, accuracies
     assert accuracies["held-out"] >= 85.0, accuracies
     for name in ("ex4_hidden_units.png", "ex4_misclassified.png"):
-        with open(tmp_path / name, "rb") as f:
-            assert f.read(8) == b"\x89PNG\r\n\x1a\n", name
+        assert min(png_size(tmp_path / name)) > 100, name
 
 
 @pytest.mark.full_data
+@pytest.mark.usefixtures("mnist_dir")
 def test_tensorflow_softmax_on_full_mnist_reaches_the_tutorial(tmp_path):
-    require_mnist()
     accuracies = reported_accuracies(run_example("tensorflow_softmax.py", cwd=tmp_path))
     # The tutorial's "about 92%"; 91.2% when written (1,200 steps, last iterate).
     assert accuracies["test"] >= 90.0, accuracies

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from conftest import central_differences
@@ -124,7 +125,7 @@ def test_initialization_suits_the_activation(digits, activation, expected_bound)
 def test_full_mnist_quick_fit(mnist):
     X_train, y_train, X_test, y_test = mnist
     est = TwoLayerMLPClassifier(n_hidden=256, max_iter=6, random_state=0, tol=0)
-    with pytest.warns(Warning):
+    with pytest.warns(ConvergenceWarning):
         est.fit(X_train, y_train)
     assert est.score(X_test, y_test) >= 0.975
 

@@ -259,7 +259,7 @@ def test_invscaling_learning_rate_and_update(rng, power_t):
         assert_allclose(params, expected, rtol=1e-13)
 
 
-def test_constant_schedule_keeps_learning_rate(rng):
+def test_constant_schedule_keeps_learning_rate():
     """The constant schedule never changes the step size."""
     opt = _sgd(4, lr=0.3, schedule="constant")
     params = np.zeros(4)

@@ -1,7 +1,7 @@
-"""Figures: sizes, upright images, atomic PNG files, the missing-matplotlib hint."""
+"""Figures: sizes, upright images, atomic PNG files (matplotlib installed).
 
-import struct
-import sys
+Without matplotlib: ``test_plotting_without_matplotlib.py``.
+"""
 
 import numpy as np
 import pytest
@@ -14,15 +14,7 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier  # noqa: E402
 from skmnist import plotting  # noqa: E402
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(path):
-    """(width, height) from a PNG's IHDR chunk; asserts the file is a PNG."""
-    with open(path, "rb") as f:
-        head = f.read(24)
-    assert head[:8] == PNG_SIGNATURE and head[12:16] == b"IHDR", path
-    return struct.unpack(">II", head[16:24])
+from conftest import png_size  # noqa: E402
 
 
 def pixel_size(fig):
@@ -140,11 +132,3 @@ def test_hidden_units_are_capped_and_shapes_checked():
     assert "50 of 300" in fig.texts[0].get_text()
     with pytest.raises(ValueError, match="does not match images of 3x3"):
         plotting.plot_class_weights(np.ones((10, 16)), (3, 3))
-
-
-def test_missing_matplotlib_names_the_extra(monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r'pip install "skmnist\[plot\]"'):
-        plotting.plot_confusion_matrix([0, 1], [1, 1])
-    with pytest.raises(ImportError, match=r'pip install "skmnist\[plot\]"'):
-        plotting.check_matplotlib()

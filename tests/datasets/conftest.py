@@ -1,21 +1,11 @@
 """Helpers shared by the dataset tests: hand-built IDX files, an asymmetric
-test pattern, and the real-data directory (SKMNIST_DATA)."""
+test pattern, and a check that real digits are upright."""
 
 import gzip
 import os
 import struct
 
 import numpy as np
-import pytest
-
-from skmnist.datasets import get_data_home
-
-MNIST_FILES = (
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-)
 
 
 def idx_bytes(array, magic=None):
@@ -46,20 +36,6 @@ def asymmetric_images(n_samples, height, width, seed=0):
     images[:, 0, width - 2] = 254
     images[:, height - 1, :] = np.arange(width, dtype=np.uint8) + 101
     return images
-
-
-@pytest.fixture
-def real_mnist_dir():
-    """The directory holding the full MNIST files, or skip the test."""
-    directory = os.path.join(get_data_home(), "mnist")
-    missing = [f for f in MNIST_FILES if not os.path.isfile(os.path.join(directory, f))]
-    if missing:
-        pytest.skip(
-            f"real MNIST files not found in {directory} (missing: "
-            f"{', '.join(missing)}); set SKMNIST_DATA to a directory whose "
-            "'mnist' subdirectory holds them (CI uses ../shared/data)"
-        )
-    return directory
 
 
 def assert_digits_look_upright(images, target):

@@ -384,7 +384,7 @@ def test_real_fashion_mnist_from_debian(tmp_path):
 
 
 @pytest.mark.full_data
-def test_real_mnist_standard_and_theano_splits(real_mnist_dir):
+def test_real_mnist_standard_and_theano_splits(mnist_dir):
     train = fetch_mnist(download_if_missing=False)
     assert train.data.shape == (60000, 784) and train.data.dtype == np.float32
     assert train.images.shape == (60000, 28, 28)

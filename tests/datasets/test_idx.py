@@ -139,17 +139,17 @@ def test_missing_file(small_pair, tmp_path):
 
 
 @pytest.mark.full_data
-def test_real_mnist_checksums(real_mnist_dir):
+def test_real_mnist_checksums(mnist_dir):
     for name, sha256 in MNIST_SHA256.items():
-        raw = read_maybe_gzip(os.path.join(real_mnist_dir, name))
+        raw = read_maybe_gzip(os.path.join(mnist_dir, name))
         assert hashlib.sha256(raw).hexdigest() == sha256, name
 
 
 @pytest.mark.full_data
-def test_real_mnist_test_set(real_mnist_dir):
+def test_real_mnist_test_set(mnist_dir):
     bunch = load_idx(
-        os.path.join(real_mnist_dir, "t10k-images-idx3-ubyte.gz"),
-        os.path.join(real_mnist_dir, "t10k-labels-idx1-ubyte.gz"),
+        os.path.join(mnist_dir, "t10k-images-idx3-ubyte.gz"),
+        os.path.join(mnist_dir, "t10k-labels-idx1-ubyte.gz"),
     )
     assert bunch.data.shape == (10000, 784) and bunch.data.dtype == np.float32
     assert bunch.images.shape == (10000, 28, 28)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.io import savemat
 
-from skmnist.datasets import get_data_home, load_mat
+from skmnist.datasets import load_mat
 
 from .conftest import asymmetric_images, assert_digits_look_upright
 
@@ -172,14 +172,8 @@ def test_missing_file(tmp_path):
 
 
 @pytest.mark.full_data
-def test_real_course_layout_file():
-    path = os.path.join(get_data_home(), "digits20x20.mat")
-    if not os.path.isfile(path):
-        pytest.skip(
-            f"{path} not found; set SKMNIST_DATA to the shared data directory "
-            "(CI uses ../shared/data) to test on the course-layout file"
-        )
-    bunch = load_mat(path)
+def test_real_course_layout_file(course_mat_path):
+    bunch = load_mat(course_mat_path)
     assert bunch.data.shape == (5000, 400) and bunch.data.dtype == np.float64
     assert bunch.images.shape == (5000, 20, 20)
     # Values as stored: bicubic resizing overshoots [0, 1] in the course data.

