@@ -58,7 +58,7 @@ def _fold_count(text):
     value = _positive_int(text)
     if value < 2:
         raise argparse.ArgumentTypeError(
-            f"cross-validation needs at least 2 folds, " f"got {value}"
+            f"cross-validation needs at least 2 folds, got {value}"
         )
     return value
 
@@ -121,9 +121,8 @@ def build_parser():
         "--max-iter",
         type=_positive_int,
         metavar="N",
-        help="maximum epochs (lbfgs iterations for "
-        "LogisticRegression) "
-        "for every model; default: each model's own",
+        help="maximum epochs (lbfgs iterations for LogisticRegression) for "
+        "every model; default: each model's own",
     )
     compare.add_argument(
         "--n-hidden",
@@ -143,7 +142,7 @@ def build_parser():
         "--test-size",
         type=_fraction,
         metavar="FRACTION",
-        help="stratified hold-out of this fraction instead of " "cross-validation",
+        help="stratified hold-out of this fraction instead of cross-validation",
     )
     compare.add_argument(
         "--n-samples",
@@ -157,7 +156,7 @@ def build_parser():
         type=int,
         default=0,
         metavar="SEED",
-        help="seed of the models, the folds and the subset " "(default 0)",
+        help="seed of the models, the folds and the subset (default 0)",
     )
     compare.add_argument(
         "--data-home",

@@ -67,6 +67,11 @@ def save_figure(fig, path):
         fig.savefig(tmp_path, format="png", dpi=DPI)
 
 
+def _titled(title, text):
+    """``"title: text"``, or just ``text`` without a title."""
+    return f"{title}: {text}" if title else text
+
+
 def _grid(n_images, max_columns):
     n_columns = min(n_images, max_columns)
     return max(1, math.ceil(n_images / max(n_columns, 1))), max(n_columns, 1)
@@ -170,6 +175,11 @@ def plot_class_weights(estimator, image_shape, *, class_names=None, title=None):
         10 x 4.5 inches (1000 x 450 pixels when saved).
     """
     coef = np.asarray(getattr(estimator, "coef_", estimator))
+    if coef.ndim != 2:
+        raise ValueError(
+            "expected weights of shape (n_classes, height * width), got shape "
+            f"{coef.shape}."
+        )
     _check_shape(coef.shape[1], image_shape, "the weights of each class")
     names = class_names
     if names is None:
@@ -181,7 +191,7 @@ def plot_class_weights(estimator, image_shape, *, class_names=None, title=None):
     ):
         _show_signed(ax, weights.reshape(image_shape))
         ax.set_title(str(name), fontsize="small")
-    fig.suptitle(f"{title + ': ' if title else ''}weights per class (red +, blue -)")
+    fig.suptitle(_titled(title, "weights per class (red +, blue -)"))
     return fig
 
 
@@ -216,7 +226,7 @@ def plot_hidden_units(estimator, image_shape, *, max_units=100, title=None):
         _show_signed(ax, first_layer[:, j].reshape(image_shape))
     n_total = first_layer.shape[1]
     shown = "" if n_units == n_total else f" ({n_units} of {n_total})"
-    fig.suptitle(f"{title + ': ' if title else ''}hidden units{shown}")
+    fig.suptitle(_titled(title, f"hidden units{shown}"))
     return fig
 
 
@@ -255,15 +265,14 @@ def plot_misclassified(
         return str(class_names[k]) if class_names is not None else str(k)
 
     fig = _new_figure(8, 8.5)
-    n_columns = max(1, math.ceil(math.sqrt(max_images)))
-    n_rows = max(1, math.ceil(max_images / n_columns))
+    n_rows, n_columns = _grid(max_images, math.ceil(math.sqrt(max_images)))
     for ax, i in zip(_image_axes(fig, n_rows, n_columns, len(shown)), shown):
         ax.imshow(X[i].reshape(image_shape), cmap="gray_r", interpolation="nearest")
         ax.set_title(
             f"{name(y_pred[i])} ({name(y_true[i])})", fontsize="small", color="tab:red"
         )
     summary = f"{wrong.size} of {y_true.size} misclassified, predicted (true)"
-    fig.suptitle(f"{title + ': ' if title else ''}{summary}")
+    fig.suptitle(_titled(title, summary))
     return fig
 
 
@@ -287,6 +296,11 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
     from sklearn.metrics import confusion_matrix
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.size == 0 and class_names is None:
+        raise ValueError(
+            "y_true and y_pred are empty: nothing to count (pass class_names to "
+            "draw an empty matrix)."
+        )
     n_classes = (
         len(class_names)
         if class_names is not None
@@ -315,15 +329,16 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
                 fontsize="x-small",
                 color="white" if count > threshold else "black",
             )
+    slanted = max(map(len, names)) > 2
     ax.set_xticks(
         labels,
         names,
-        rotation=45 if max(map(len, names)) > 2 else 0,
-        ha="right" if max(map(len, names)) > 2 else "center",
+        rotation=45 if slanted else 0,
+        ha="right" if slanted else "center",
     )
     ax.set_yticks(labels, names)
     ax.set(xlabel="predicted", ylabel="true")
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)
-    ax.set_title(f"{title + ': ' if title else ''}accuracy {accuracy:.4f}")
+    ax.set_title(_titled(title, f"accuracy {accuracy:.4f}"))
     fig.tight_layout()
     return fig

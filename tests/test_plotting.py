@@ -132,3 +132,10 @@ def test_hidden_units_are_capped_and_shapes_checked():
     assert "50 of 300" in fig.texts[0].get_text()
     with pytest.raises(ValueError, match="does not match images of 3x3"):
         plotting.plot_class_weights(np.ones((10, 16)), (3, 3))
+
+
+def test_bad_inputs_get_clear_errors():
+    with pytest.raises(ValueError, match=r"shape \(n_classes, height \* width\)"):
+        plotting.plot_class_weights(np.ones(16), (4, 4))
+    with pytest.raises(ValueError, match="empty"):
+        plotting.plot_confusion_matrix([], [])

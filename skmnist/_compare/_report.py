@@ -167,7 +167,7 @@ def write_figures(comparison, out_dir, *, max_misclassified=36):
     save(plotting.plot_learning_curves(fitted), "learning_curves.png")
     for result in comparison.results:
         key, estimator = result.spec.key, result.estimator
-        title = f"{result.spec.label}"
+        title = result.spec.label
         if _has_class_images(estimator, shape):
             save(
                 plotting.plot_class_weights(

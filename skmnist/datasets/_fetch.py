@@ -21,6 +21,7 @@ import numpy as np
 
 from .._files import atomic_write
 from ._base import (
+    _GZIP_MAGIC,
     DIGIT_NAMES,
     get_data_home,
     make_bunch,
@@ -212,7 +213,7 @@ def _where_to_put(dataset, target_dir, filenames):
 def _uncompressed_digest(fileobj):
     """Return ``(n_bytes, sha256 hex)`` of a (possibly gzip'd) open file."""
     fileobj.seek(0)
-    compressed = fileobj.read(2) == b"\x1f\x8b"
+    compressed = fileobj.read(2) == _GZIP_MAGIC
     fileobj.seek(0)
     stream = gzip.GzipFile(fileobj=fileobj, mode="rb") if compressed else fileobj
     digest, n_bytes = hashlib.sha256(), 0
