@@ -179,9 +179,10 @@ class IterateAverage:
     Parameters
     ----------
     params : ndarray
-        Flat parameters; the average starts from a copy of them.
+        Flat parameters (for the shape and dtype of the average).
     start_after : int
-        Number of training samples to see before averaging begins.
+        Number of training samples to see before averaging begins; until
+        then the solution is the current iterate itself.
     """
 
     def __init__(self, params, start_after):
@@ -197,9 +198,16 @@ class IterateAverage:
         self.__dict__.update(state)
         self._scratch = np.empty_like(self.average)
 
+    def solution(self, params):
+        """The average once averaging has begun, else the iterate ``params``."""
+        return self.average if self.n_averaged else params
+
     def update(self, params, n_samples_seen):
         if n_samples_seen <= self.start_after:
+            return
+        if not self.n_averaged:
             np.copyto(self.average, params)
+            self.n_averaged = 1
             return
         self.n_averaged += 1
         weight = self.average.dtype.type(1.0 / self.n_averaged)

@@ -128,7 +128,9 @@ class TrainingState:
     @property
     def solution(self):
         """The parameters to predict with: the average when averaging."""
-        return self.params if self.average is None else self.average.average
+        if self.average is None:
+            return self.params
+        return self.average.solution(self.params)
 
 
 def logits_in_chunks(estimator, X, weights, biases, dtype):

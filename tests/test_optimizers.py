@@ -332,8 +332,8 @@ def test_iterate_average_starts_from_a_copy(rng):
 
 @pytest.mark.parametrize("start_after", [0, 25, 60])
 def test_iterate_average_is_mean_after_start(rng, start_after):
-    """The average is the mean of the iterates seen after start_after samples;
-    before that it is a copy of the latest iterate."""
+    """The solution is the mean of the iterates seen after start_after samples;
+    before that it is the latest iterate itself (nothing is copied per batch)."""
     params = rng.normal(size=7)
     avg = IterateAverage(params, start_after=start_after)
     batch = 10
@@ -346,10 +346,14 @@ def test_iterate_average_is_mean_after_start(rng, start_after):
         if seen > start_after:
             averaged.append(params.copy())
             assert_allclose(
-                avg.average, np.mean(averaged, axis=0), rtol=1e-12, atol=1e-14
+                avg.solution(params),
+                np.mean(averaged, axis=0),
+                rtol=1e-12,
+                atol=1e-14,
             )
+            assert avg.solution(params) is avg.average
         else:
-            assert_array_equal(avg.average, params)
+            assert avg.solution(params) is params
             assert avg.average is not params
         assert avg.n_averaged == len(averaged)
 
