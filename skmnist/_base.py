@@ -1,30 +1,26 @@
-"""The training engine shared by every estimator of the package.
+"""The estimator layer shared by both classifiers.
 
-:class:`BaseMinibatchClassifier` owns everything that is not model specific:
-input validation, label encoding, sample and class weights, the validation
-split, minibatching, optimizers, learning-rate schedules, early stopping,
-``partial_fit`` and ``warm_start``. A model subclass only says
+:class:`BaseMinibatchClassifier` owns the public API: parameter and data
+validation, label encoding, sample and class weights, what a warm start or a
+``partial_fit`` continues from, and the fitted attributes, assigned once, when
+training succeeded. Everything that happens inside a fit is the trainer's
+(:mod:`skmnist._trainer`): the estimator builds a :class:`TrainerConfig` and a
+model and makes one call.
 
-* which weight and bias arrays it has (``_layer_shapes``),
-* how they start (``_initialize``),
-* how a batch goes forward to logits (``_forward``) and how the gradient of
-  the logits comes back to its parameters (``_backward``),
-* which public attributes hold them (``_fitted_params``/``_store_fitted_params``).
-
-All parameters live in one flat array during training: the weights first, so
-that the L2 penalty and every optimizer update are single vector operations.
+A subclass says which model it trains (``_make_model``), which public
+attributes hold the weights (``_fitted_params``/``_store_fitted_params``) and
+how its stopping count reads (``_n_iter_no_change_strict``).
 """
 
-import copy
-import sys
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -34,21 +30,28 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._early_stopping import NoImprovementRule, PatienceRule
-from ._numerics import log_softmax, softmax, softmax_cross_entropy_grad_
-from ._optimizers import AdamOptimizer, IterateAverage, SGDOptimizer
-from ._training import (
-    EpochLoop,
-    ParameterLayout,
-    TrainingData,
-    TrainingState,
-    logits_in_chunks,
-    mean_squared_norm,
-)
-from ._validation_split import duplicate_groups, stratified_group_split
+from ._models import model_from_spec
+from ._numerics import log_softmax, softmax
+from ._trainer import OptimizerSettings, Start, Trainer, TrainerConfig
+from ._training import ParameterLayout, TrainingData, logits_in_chunks
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 _FEATURE_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
+
+#: Parameters a ``partial_fit`` cannot change under a model it continues: the
+#: optimizer's state (moments, velocity, average) belongs to them.
+_OPTIMIZER_PARAMETERS = (
+    "solver",
+    "learning_rate",
+    "learning_rate_init",
+    "power_t",
+    "momentum",
+    "nesterovs_momentum",
+    "beta_1",
+    "beta_2",
+    "epsilon",
+    "average",
+)
 
 
 class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
@@ -80,7 +83,10 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "monitor": [StrOptions({"loss", "accuracy"})],
@@ -91,35 +97,19 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "warm_start": ["boolean"],
         "average": ["boolean", Interval(Integral, 0, None, closed="left")],
+        "augment": [None, callable],
         "verbose": ["verbose"],
     }
 
+    #: MLPClassifier stops after *more than* n_iter_no_change bad epochs,
+    #: SGDClassifier after that many.
+    _n_iter_no_change_strict = True
+
     # ------------------------------------------------------------------
-    # The model's part, implemented by subclasses.
+    # The subclass's part.
     # ------------------------------------------------------------------
-    def _layer_shapes(self, n_features, n_classes):
-        """Return ``(weight_shapes, bias_shapes)``."""
-        raise NotImplementedError
-
-    def _initialize(self, weights, biases, rng):
-        """Fill the parameter views in place."""
-        raise NotImplementedError
-
-    def _allocate_workspace(self, n_rows, weights, dtype, training=True):
-        """Return an object holding the buffers forward/backward write into.
-
-        ``training=False`` needs only what the forward pass writes.
-        """
-        raise NotImplementedError
-
-    def _forward(self, X, weights, biases, workspace, noise=None):
-        """Return the logits of ``X`` (a view into ``workspace``)."""
-        raise NotImplementedError
-
-    def _backward(
-        self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads
-    ):
-        """Write the gradient of the loss into the gradient views."""
+    def _make_model(self):
+        """The model object the current parameters describe."""
         raise NotImplementedError
 
     def _fitted_params(self):
@@ -130,17 +120,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         """Set the public fitted attributes from (copies of) the arrays."""
         raise NotImplementedError
 
-    def _auto_learning_rate(self, mean_squared_norm):
-        """The step size ``learning_rate_init="auto"`` stands for.
-
-        ``mean_squared_norm`` is the mean of ``||x||^2 + 1`` over the
-        training samples: the curvature of the loss grows with it.
-        """
+    def _param_block_names(self):
+        """Names of the weight and bias arrays, in the flat layout's order."""
         raise NotImplementedError
-
-    def _needs_sample_groups(self):
-        """Whether training noise must be shared by identical samples."""
-        return False
 
     # ------------------------------------------------------------------
     # Public API
@@ -157,10 +139,11 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             Target labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is their weighted mean. A sample of
-            weight 0 is ignored as if absent.
+            weight 0 is ignored as if absent (its class stays in ``classes_``).
         X_val, y_val : array-like, default=None
-            A validation set of your own. Its scores are recorded every epoch
-            and, with ``early_stopping=True``, it replaces the held-out
+            A validation set of your own, weighted by ``class_weight`` as the
+            training data is. Its scores are recorded every epoch and, with
+            ``early_stopping=True``, it replaces the held-out
             ``validation_fraction``. In a :class:`~sklearn.pipeline.Pipeline`,
             request them with ``set_fit_request(X_val=True, y_val=True)`` and
             build the pipeline with ``transform_input=["X_val"]`` so that the
@@ -173,13 +156,21 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         """
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be given together.")
-        return self._fit(X, y, sample_weight, X_val, y_val, incremental=False)
+        return self._fit(X, y, sample_weight, (X_val, y_val), incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``X``, continuing from the current state.
 
         Early stopping and ``max_iter`` do not apply: each call is one pass.
+        The optimizer's state, the iterate average and the random streams
+        carry over from call to call. Parameters that define the network or
+        its optimizer (``n_hidden``, ``activation``, ``solver``, the step
+        size and schedule, ``momentum``, Adam's parameters, ``average``)
+        cannot change between calls: a call after such a change raises a
+        ``ValueError`` asking for a new ``fit``. Changes to ``alpha``,
+        ``dropout``, ``batch_size``, ``shuffle``, ``class_weight`` and
+        ``augment`` take effect at the next call.
 
         Parameters
         ----------
@@ -199,7 +190,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             The updated estimator.
         """
         return self._fit(
-            X, y, sample_weight, None, None, incremental=True, classes=classes
+            X, y, sample_weight, (None, None), incremental=True, classes=classes
         )
 
     def decision_function(self, X):
@@ -283,18 +274,20 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False
         )
+        # The network the weights were trained as, whatever set_params did since.
+        model = model_from_spec(self._training_state["model"])
         weights, biases = self._fitted_params()
         dtype = np.result_type(X.dtype, weights[0].dtype)
         logits = np.empty((X.shape[0], biases[-1].shape[0]), dtype=dtype)
-        for rows, chunk in logits_in_chunks(self, X, weights, biases, dtype):
+        for rows, chunk in logits_in_chunks(model, X, weights, biases, dtype):
             logits[rows] = chunk
         return logits
 
     # ------------------------------------------------------------------
     # Training
     # ------------------------------------------------------------------
-    def _fit(self, *args, **kwargs):
-        """Train, or raise leaving every fitted attribute as it was."""
+    def _fit(self, X, y, sample_weight, validation, incremental, classes=None):
+        """Train, then assign the results; a failure leaves every attribute as it was."""
         # validate_data records the features before training can fail.
         saved = {
             name: self.__dict__[name]
@@ -302,118 +295,211 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             if name in self.__dict__
         }
         try:
-            return self._train(*args, **kwargs)
+            result, model, classes_ = self._train(
+                X, y, sample_weight, validation, incremental, classes
+            )
         except BaseException:
             for name in _FEATURE_ATTRIBUTES:
                 self.__dict__.pop(name, None)
             self.__dict__.update(saved)
             raise
+        self._assign(result, model, classes_)
+        self._warn_about(result.history)
+        return self
 
-    def _train(self, X, y, sample_weight, X_val, y_val, incremental, classes=None):
-        continuing = incremental and hasattr(self, "_state")
+    def _warn_about(self, history):
+        name = type(self).__name__
+        if history.interrupted:
+            # As MLPClassifier: Ctrl-C ends training, and the model so far is kept.
+            warnings.warn(
+                f"Training interrupted by user: {name} keeps the model trained so "
+                f"far ({history.n_iter} epochs).",
+                UserWarning,
+                stacklevel=5,
+            )
+        elif history.reached_max_iter:
+            warnings.warn(
+                f"{name}: maximum iterations ({self.max_iter}) reached and the "
+                "optimization has not converged yet; consider raising max_iter.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+
+    def _train(self, X, y, sample_weight, validation, incremental, classes):
+        continuing = incremental and self._is_trained()
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=not continuing
         )
         check_classification_targets(y)
-        data, classes_ = self._prepare_training_data(
-            X, y, sample_weight, incremental, classes
-        )
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        init_rng, split_rng, shuffle_rng, noise_rng = [
-            np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)
-        ]
-        splitting = self.early_stopping and not incremental and X_val is None
-        if splitting or self._needs_sample_groups():
-            data.groups = duplicate_groups(data.X, data.y)
-        validation = None
-        if not incremental:
-            data, validation = self._split_validation(
-                data, X_val, y_val, classes_, split_rng
+        if self.augment is not None and sp.issparse(X):
+            raise ValueError(
+                "augment transforms dense image batches, but X is sparse; convert "
+                "it with X.toarray() or set augment=None."
             )
-            # partial_fit keeps the weights as given: each call sees one chunk,
-            # and rescaling chunks separately would lose their relative weight.
-            data.sample_weight = _normalized_weights(data.sample_weight)
-
-        if continuing:
-            # Train a copy: a call that fails must leave the state untouched.
-            state = copy.deepcopy(self._state)
-        else:
-            state = self._new_state(
-                data, classes_.size, init_rng, shuffle_rng, noise_rng
-            )
-        history = self._history(fresh=not (continuing or self._warm_starting()))
-        with np.errstate(
-            over="ignore", invalid="ignore", divide="ignore", under="ignore"
-        ):
-            best = self._run_epochs(state, data, validation, history, incremental)
-
-        if best is not None:
-            # Whatever continues from here (partial_fit) starts from the best.
-            np.copyto(state.params, best)
-            if state.average is not None:
-                np.copyto(state.average.average, best)
-        # Only now, with training successful, replace the fitted attributes.
-        weights, biases = state.layout.views(state.solution)
-        self._store_fitted_params(weights, biases)
-        self.classes_ = classes_
-        self._state = state
-        for name, value in history.items():
-            setattr(self, name, value)
-        self.loss_ = history["loss_curve_"][-1]
-        self.best_loss_ = (
-            None if validation is not None else min(history["loss_curve_"])
-        )
-        if validation is None:
-            self.validation_scores_ = None
-            self.validation_loss_curve_ = None
-        return self
-
-    def _warm_starting(self):
-        return self.warm_start and hasattr(self, "_state")
-
-    def _prepare_training_data(self, X, y, sample_weight, incremental, classes):
-        """Encode labels, combine sample and class weights, drop zero weights.
-
-        Returns the training data and the classes.
-        """
-        if sample_weight is not None:
-            sample_weight = _validate_sample_weight(sample_weight, X)
-            positive = sample_weight > 0
-            if not positive.all():
-                X, y, sample_weight = X[positive], y[positive], sample_weight[positive]
         classes_ = self._fitted_classes(y, incremental, classes)
-        y_encoded = _encode_known_labels(y, classes_)
-        if self.class_weight is not None:
-            if incremental and self.class_weight == "balanced":
+        per_class = self._per_class_weights(y, classes_, incremental)
+        data = self._training_data(X, y, sample_weight, classes_, per_class, incremental)
+        X_val, y_val = validation
+        held_out = None
+        if X_val is not None:
+            held_out = self._validation_data(X_val, y_val, classes_, per_class, X.dtype)
+        model = self._make_model()
+        start = self._start(model, incremental, X.shape[1], classes_.size)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        trainer = Trainer(self._trainer_config(), model, self._listeners())
+        result = trainer.train(data, classes_.size, seed, held_out, start)
+        return result, model, classes_
+
+    def _assign(self, result, model, classes_):
+        """Set every fitted attribute from a successful training call."""
+        n_features = self.n_features_in_
+        layout = ParameterLayout(*model.layer_shapes(n_features, classes_.size))
+        self._store_fitted_params(*layout.views(result.solution))
+        self.classes_ = classes_
+        self._training_state = {
+            "model": model.spec,
+            "fixed": {name: self.get_params()[name] for name in _OPTIMIZER_PARAMETERS},
+            **result.state,
+        }
+        history = result.history
+        self.n_iter_ = history.n_iter
+        self.t_ = history.t
+        self.loss_curve_ = history.loss_curve
+        self.loss_ = history.loss
+        self.best_loss_ = history.best_loss
+        self.validation_scores_ = history.validation_scores
+        self.validation_loss_curve_ = history.validation_loss_curve
+        self.best_validation_score_ = history.best_validation_score
+        self.best_validation_loss_ = history.best_validation_loss
+
+    def _is_trained(self):
+        return hasattr(self, "_training_state")
+
+    def _listeners(self):
+        """Objects the trainer tells about each epoch (none by default)."""
+        return ()
+
+    def _trainer_config(self):
+        average = self.average
+        if isinstance(average, (bool, np.bool_)):
+            average = bool(average)
+        return TrainerConfig(
+            optimizer=OptimizerSettings(
+                solver=self.solver,
+                learning_rate_init=self.learning_rate_init,
+                schedule=self.learning_rate,
+                power_t=self.power_t,
+                momentum=self.momentum,
+                nesterovs_momentum=self.nesterovs_momentum,
+                beta_1=self.beta_1,
+                beta_2=self.beta_2,
+                epsilon=self.epsilon,
+            ),
+            alpha=self.alpha,
+            batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            shuffle=self.shuffle,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            n_iter_no_change_strict=self._n_iter_no_change_strict,
+            early_stopping=self.early_stopping,
+            validation_fraction=self.validation_fraction,
+            monitor=self.monitor,
+            patience=self.patience,
+            patience_increase=self.patience_increase,
+            improvement_threshold=self.improvement_threshold,
+            validation_frequency=self._checked_validation_frequency(),
+            dropout=getattr(self, "dropout", 0.0),
+            average=average if average else False,
+            augment=self.augment,
+            verbose=self.verbose,
+        )
+
+    def _checked_validation_frequency(self):
+        frequency = self.validation_frequency
+        if self.patience is not None and frequency is not None:
+            if frequency > self.patience:
                 raise ValueError(
-                    "class_weight='balanced' is not supported by partial_fit: one "
-                    "batch "
-                    "does not tell the class frequencies. Compute them on all the data "
-                    "with sklearn.utils.class_weight.compute_class_weight and pass a "
-                    "dict."
+                    f"validation_frequency={frequency} is larger than "
+                    f"patience={self.patience}: the patience would run out before "
+                    "the first validation check. Lower validation_frequency or "
+                    "raise patience."
                 )
-            per_class = compute_class_weight(self.class_weight, classes=classes_, y=y)
-            class_factor = per_class[y_encoded]
-            sample_weight = (
-                class_factor if sample_weight is None else sample_weight * class_factor
+        return frequency
+
+    def _start(self, model, incremental, n_features, n_classes):
+        """Where this call continues from: nothing, the weights, or everything."""
+        warm = self.warm_start and not incremental and self._is_trained()
+        if not (warm or (incremental and self._is_trained())):
+            return Start(incremental=incremental)
+        self._check_same_network(model, continuing=incremental)
+        state = self._training_state
+        layout = ParameterLayout(*model.layer_shapes(n_features, n_classes))
+        weights, biases = self._fitted_params()
+        params = layout.pack(weights, biases, weights[0].dtype)
+        if params is None:
+            raise ValueError(
+                "warm_start=True cannot reuse the previous fit: its parameters do "
+                "not match this data's number of features or classes. Set "
+                "warm_start=False."
             )
-        if sample_weight is not None:
-            sample_weight = sample_weight.astype(X.dtype, copy=False)
-        return TrainingData(X, y_encoded, sample_weight), classes_
+        if not incremental:
+            # A warm start continues the weights with a fresh optimizer, as
+            # MLPClassifier does; only the sample count (for "invscaling") and
+            # the loss curve go on.
+            return Start(
+                params=params,
+                t=self.t_,
+                n_updates=state["n_updates"],
+                loss_curve=list(self.loss_curve_),
+            )
+        if state["iterate"] is not None:
+            params = state["iterate"]
+        return Start(
+            params=params,
+            state=state,
+            t=self.t_,
+            n_updates=state["n_updates"],
+            loss_curve=list(self.loss_curve_),
+            incremental=True,
+        )
+
+    def _check_same_network(self, model, continuing):
+        """Refuse to continue a model under parameters that no longer describe it."""
+        trained = self._training_state
+        changed = [
+            name
+            for name, value in model.spec.items()
+            if trained["model"].get(name) != value
+        ]
+        if continuing:
+            current = self.get_params()
+            changed += [
+                name
+                for name in _OPTIMIZER_PARAMETERS
+                if not _same_value(current[name], trained["fixed"][name])
+            ]
+        if changed:
+            how = "partial_fit" if continuing else "a warm-started fit"
+            raise ValueError(
+                f"{', '.join(changed)} changed since the model was trained, and "
+                f"{how} cannot continue a model under different "
+                f"{'settings' if continuing else 'architecture'}. Refit from "
+                "scratch with fit() (and warm_start=False), or set the "
+                "parameters back."
+            )
 
     def _fitted_classes(self, y, incremental, classes):
         """Return the classes this call trains: new ones, or the fitted ones."""
-        first_partial_fit = incremental and not hasattr(self, "_state")
-        if first_partial_fit:
+        if incremental and not self._is_trained():
             if classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit: list "
-                    "every "
-                    "label the model will ever see, e.g. classes=np.arange(10)."
+                    "every label the model will ever see, e.g. "
+                    "classes=np.arange(10)."
                 )
-            classes_ = np.unique(column_or_1d(classes))
-        elif incremental:
-            classes_ = self.classes_
+            return _at_least_two(np.unique(column_or_1d(classes)), type(self))
+        if incremental:
             if classes is not None and not np.array_equal(
                 self.classes_, np.unique(classes)
             ):
@@ -421,169 +507,97 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                     f"classes={np.unique(classes)!r} differs from the classes of the "
                     f"first partial_fit call {self.classes_!r}."
                 )
-        else:
-            # y here already lacks zero-weight samples: a class only they had is
-            # not learned, as if those samples were absent.
-            classes_ = np.unique(y)
-            if self._warm_starting() and not np.array_equal(classes_, self.classes_):
+            return self.classes_
+        classes_ = _at_least_two(np.unique(y), type(self))
+        if self.warm_start and self._is_trained():
+            if not np.array_equal(classes_, self.classes_):
                 raise ValueError(
                     f"warm_start=True needs the classes of the previous fit "
                     f"{self.classes_!r}, got {classes_!r}; set warm_start=False."
                 )
-        if classes_.size < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes with "
-                f"positive sample_weight; got only {classes_!r}. A classifier cannot "
-                "learn from one class: check the labels and the weights."
-            )
         return classes_
 
-    def _split_validation(self, data, X_val, y_val, classes_, split_rng):
-        """Return ``(training, validation)``; validation is None when not monitored."""
-        if X_val is not None:
-            X_val = validate_data(
-                self, X_val, accept_sparse="csr", dtype=data.X.dtype, reset=False
-            )
-            y_val = np.asarray(y_val)
-            if y_val.shape != (X_val.shape[0],):
-                raise ValueError(
-                    f"y_val must have shape ({X_val.shape[0]},) to match X_val; "
-                    f"got {y_val.shape}."
-                )
-            y_val = _encode_known_labels(y_val, classes_, source="y_val")
-            return data, TrainingData(X_val, y_val, None)
-        if not self.early_stopping:
-            return data, None
-        is_validation = stratified_group_split(
-            data.groups, data.y, data.sample_weight, self.validation_fraction, split_rng
-        )
-        if not is_validation.any():
-            raise ValueError(
-                "early_stopping=True needs a validation set, but with "
-                f"{data.n_samples} samples none could be held out (each class needs at "
-                "least two distinct samples). Give more data, pass X_val and y_val, "
-                "or set early_stopping=False."
-            )
-        validation = data.subset(is_validation)
-        validation.groups = None
-        return data.subset(~is_validation), validation
+    def _training_data(self, X, y, sample_weight, classes_, per_class, incremental):
+        """Encode labels; combine sample and class weights; drop zero weights.
 
-    def _new_state(self, data, n_classes, init_rng, shuffle_rng, noise_rng):
-        n_features = data.X.shape[1]
-        layout = ParameterLayout(*self._layer_shapes(n_features, n_classes))
-        dtype = data.X.dtype
-        params = None
-        if self._warm_starting():
-            params = layout.pack(*self._fitted_params(), dtype)
-            if params is None:
-                raise ValueError(
-                    "warm_start=True cannot reuse the previous fit: its parameters do "
-                    "not match this data's number of features or classes. Set "
-                    "warm_start=False."
-                )
-        if params is None:
-            params = np.empty(layout.n_params, dtype=dtype)
-            self._initialize(*layout.views(params), init_rng)
-        optimizer = self._make_optimizer(layout.n_params, dtype, data)
-        average = None
-        if self.average:
-            # True averages from the start; an int, after that many samples.
-            start_after = (
-                0 if isinstance(self.average, (bool, np.bool_)) else int(self.average)
-            )
-            average = IterateAverage(params, start_after)
-        return TrainingState(layout, params, optimizer, average, shuffle_rng, noise_rng)
-
-    def _make_optimizer(self, n_params, dtype, data):
-        learning_rate_init = self.learning_rate_init
-        if learning_rate_init == "auto":
-            learning_rate_init = self._auto_learning_rate(mean_squared_norm(data))
-        common = (n_params, dtype, learning_rate_init, self.learning_rate, self.power_t)
-        if self.solver == "adam":
-            return AdamOptimizer(*common, self.beta_1, self.beta_2, self.epsilon)
-        return SGDOptimizer(*common, self.momentum, self.nesterovs_momentum)
-
-    def _history(self, fresh):
-        names = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
-        history = {
-            name: [] if fresh else list(getattr(self, name, None) or [])
-            for name in names
-        }
-        history["n_iter_"] = 0 if fresh else self.n_iter_
-        history["t_"] = 0 if fresh else self.t_
-        history["best_validation_score_"] = None
-        history["best_validation_loss_"] = None
-        return history
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                f"batch_size={self.batch_size} is larger than the {n_samples} training "
-                "samples; using batches of all of them.",
-                UserWarning,
-            )
-        return min(self.batch_size, n_samples)
-
-    def _stopping_rule(self, validation):
-        if validation is not None and self.early_stopping and self.patience is not None:
-            return PatienceRule(
-                self.patience, self.patience_increase, self.improvement_threshold
-            )
-        return NoImprovementRule(self.tol, self.n_iter_no_change)
-
-    def _run_epochs(self, state, data, validation, history, incremental):
-        """Train; return the best parameters when early stopping kept some."""
-        loop = EpochLoop(self, state, data, validation, history, incremental)
-        n_epochs = 1 if incremental else self.max_iter
-        for _ in range(n_epochs):
-            if loop.run_epoch() or incremental:
-                break
-        else:
-            warnings.warn(
-                f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
-                "reached and the optimization has not converged yet; consider "
-                "raising max_iter.",
-                ConvergenceWarning,
-            )
-        return loop.monitor.best_params if loop.early_stopping else None
-
-    def _training_workspace(self, layout, params, n_rows):
-        """The model's buffers for ``n_rows`` plus the engine's own."""
-        weights, _ = layout.views(params)
-        return self._allocate_workspace(n_rows, weights, params.dtype)
-
-    def _loss_gradient(
-        self, param_views, grad_views, X, y, sample_weight, workspace, noise=None
-    ):
-        """Write the gradient of the data term into ``grad_views``; return the NLL sum.
-
-        ``param_views`` and ``grad_views`` are ``(weights, biases)`` pairs of
-        views into the flat vectors (:meth:`ParameterLayout.views`).
-
-        The objective is ``sum_i w_i * nll_i / n + alpha / 2 * ||weights||^2``,
-        with ``w_i`` as prepared by the caller: ``fit`` scales them to mean 1
-        over the training set, ``partial_fit`` keeps them as given (1 if None).
-        Only the first term's gradient is written here; the optimizer adds the
-        penalty's, ``alpha * weights``, in its update (see ``_Optimizer.step``).
+        Weights are combined in float64 and stay so: the trainer normalises
+        them before any cast, so that no finite weight overflows or vanishes
+        on the way.
         """
-        weights, biases = param_views
-        weight_grads, bias_grads = grad_views
-        dlogits = self._forward(X, weights, biases, workspace, noise)
-        loss = softmax_cross_entropy_grad_(dlogits, y, sample_weight, 1.0 / y.shape[0])
-        self._backward(X, weights, biases, workspace, dlogits, weight_grads, bias_grads)
-        return loss
+        y_encoded = _encode_known_labels(y, classes_)
+        weight = None
+        if sample_weight is not None:
+            weight = _validate_sample_weight(sample_weight, X)
+        if per_class is not None:
+            factor = per_class[y_encoded]
+            weight = factor if weight is None else weight * factor
+        if weight is not None:
+            positive = weight > 0
+            if not incremental:
+                _check_two_weighted_classes(y_encoded[positive], classes_, type(self))
+            if not positive.all():
+                X, y_encoded, weight = X[positive], y_encoded[positive], weight[positive]
+        # The weights stay float64: the trainer scales and casts them once it
+        # knows which samples train.
+        return TrainingData(X, y_encoded, weight)
 
-    def _report(self, history):
-        if not self.verbose:
-            return
-        message = (
-            f"Iteration {history['n_iter_']}, loss = {history['loss_curve_'][-1]:.8f}"
+    def _per_class_weights(self, y, classes_, incremental):
+        """``class_weight`` as a float64 array in the order of ``classes_``, or None."""
+        if self.class_weight is None:
+            return None
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one batch "
+                "does not tell the class frequencies. Compute them on all the data "
+                "with sklearn.utils.class_weight.compute_class_weight and pass a "
+                "dict."
+            )
+        if isinstance(self.class_weight, dict):
+            _validate_class_weight(self.class_weight)
+        return compute_class_weight(self.class_weight, classes=classes_, y=y)
+
+    def _validation_data(self, X_val, y_val, classes_, per_class, dtype):
+        X_val = validate_data(
+            self, X_val, accept_sparse="csr", dtype=dtype, reset=False
         )
-        if history["validation_scores_"]:
-            message += f", validation score = {history['validation_scores_'][-1]:.6f}"
-        print(message, file=sys.stdout, flush=True)
+        y_val = column_or_1d(y_val, warn=True)
+        if y_val.shape != (X_val.shape[0],):
+            raise ValueError(
+                f"y_val must have shape ({X_val.shape[0]},) to match X_val; "
+                f"got {y_val.shape}."
+            )
+        y_encoded = _encode_known_labels(y_val, classes_, source="y_val")
+        # Scored as the training data is weighted ("balanced": by the
+        # training frequencies).
+        weight = None if per_class is None else per_class[y_encoded]
+        return TrainingData(X_val, y_encoded, weight)
+
+
+def _same_value(a, b):
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return bool(np.all(a == b))
+
+
+def _at_least_two(classes_, estimator_class):
+    if classes_.size < 2:
+        raise ValueError(
+            f"{estimator_class.__name__} needs samples of at least 2 classes; got "
+            f"only {classes_!r}. A classifier cannot learn from one class: check "
+            "the labels."
+        )
+    return classes_
+
+
+def _check_two_weighted_classes(y_encoded, classes_, estimator_class):
+    present = np.unique(y_encoded)
+    if present.size < 2:
+        raise ValueError(
+            f"{estimator_class.__name__} needs samples of at least 2 classes with "
+            f"positive weight; only class {classes_[present]!r} has any. A "
+            "classifier cannot learn from one class: check the sample and class "
+            "weights."
+        )
 
 
 def _encode_known_labels(y, classes, source="y"):
@@ -606,25 +620,24 @@ def _encode_known_labels(y, classes, source="y"):
 
 def _validate_sample_weight(sample_weight, X):
     sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    if not np.all(np.isfinite(sample_weight)):
-        raise ValueError("sample_weight contains NaN or infinity; give finite weights.")
-    if np.any(sample_weight < 0):
-        raise ValueError(
-            "sample_weight must be non-negative; got a minimum of "
-            f"{sample_weight.min()}."
-        )
-    if not np.any(sample_weight > 0):
-        raise ValueError(
-            "Sample weights must contain at least one non-zero number: every sample "
-            "has weight zero, so there is nothing to learn from."
-        )
+    _check_weights(sample_weight, "sample_weight")
     return sample_weight
 
 
-def _normalized_weights(sample_weight):
-    """Scale weights to mean 1, or None when they are all equal (the fast path)."""
-    if sample_weight is None or np.all(sample_weight == sample_weight[0]):
-        return None
-    return (sample_weight / sample_weight.mean(dtype=np.float64)).astype(
-        sample_weight.dtype, copy=False
-    )
+def _validate_class_weight(class_weight):
+    values = np.array(list(class_weight.values()), dtype=np.float64)
+    _check_weights(values, "class_weight")
+
+
+def _check_weights(weights, name):
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(f"{name} contains NaN or infinity; give finite weights.")
+    if np.any(weights < 0):
+        raise ValueError(
+            f"{name} must be non-negative; got a minimum of {weights.min()}."
+        )
+    if not np.any(weights > 0):
+        raise ValueError(
+            f"{name} must contain at least one positive weight: with every weight "
+            "zero there is nothing to learn from."
+        )

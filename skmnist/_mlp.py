@@ -1,20 +1,12 @@
 """A one-hidden-layer perceptron with a softmax output, backprop in NumPy."""
 
 from numbers import Integral, Real
-from types import SimpleNamespace
-
-import numpy as np
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseMinibatchClassifier
-from ._numerics import (
-    ACTIVATIONS,
-    activation_backward_,
-    bias_activation_,
-    column_sums,
-    matmul,
-)
+from ._models import OneHiddenLayerModel
+from ._numerics import ACTIVATIONS
 
 
 class TwoLayerMLPClassifier(BaseMinibatchClassifier):
@@ -193,6 +185,7 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         class_weight=None,
         warm_start=False,
         average=False,
+        augment=None,
         verbose=False,
     ):
         self.n_hidden = n_hidden
@@ -224,91 +217,11 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.average = average
+        self.augment = augment
         self.verbose = verbose
 
-    def _layer_shapes(self, n_features, n_classes):
-        return (
-            [(n_features, self.n_hidden), (self.n_hidden, n_classes)],
-            [(self.n_hidden,), (n_classes,)],
-        )
-
-    def _initialize(self, weights, biases, rng):
-        hidden, output = weights
-        _uniform_(hidden, _init_bound(self.activation, *hidden.shape), rng)
-        _uniform_(output, _init_bound("softmax", *output.shape), rng)
-        for bias in biases:
-            bias.fill(0)
-
-    def _auto_learning_rate(self, mean_squared_norm):
-        return 1e-3 if self.solver == "adam" else 10.0 / mean_squared_norm
-
-    def _needs_sample_groups(self):
-        return self.dropout > 0
-
-    def _allocate_workspace(self, n_rows, weights, dtype, training=True):
-        n_hidden, n_classes = weights[1].shape
-
-        def buffer(n_columns):
-            return np.empty((n_rows, n_columns), dtype=dtype)
-
-        with_dropout = training and self.dropout > 0
-        return SimpleNamespace(
-            hidden=buffer(n_hidden),
-            dropped_out=False,
-            kept=buffer(n_hidden) if with_dropout else None,
-            keep_multipliers=buffer(n_hidden) if with_dropout else None,
-            hidden_grad=buffer(n_hidden) if training else None,
-            scratch=buffer(n_hidden) if training else None,
-            logits=buffer(n_classes),
-        )
-
-    def _forward(self, X, weights, biases, workspace, noise=None):
-        n_rows = X.shape[0]
-        hidden = workspace.hidden[:n_rows]
-        matmul(X, weights[0], out=hidden)
-        bias_activation_(self.activation, hidden, biases[0])
-        # The engine passes noise only when dropout is on.
-        workspace.dropped_out = noise is not None
-        if workspace.dropped_out:
-            hidden = self._drop_out(hidden, workspace, noise)
-        logits = workspace.logits[:n_rows]
-        matmul(hidden, weights[1], out=logits)
-        logits += biases[1]
-        return logits
-
-    def _drop_out(self, hidden, workspace, noise):
-        """Return the hidden layer with dropped units zeroed (kept apart)."""
-        n_rows = hidden.shape[0]
-        return noise.drop_out(
-            hidden,
-            1.0 - self.dropout,
-            workspace.keep_multipliers[:n_rows],
-            workspace.kept[:n_rows],
-        )
-
-    def _backward(
-        self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads
-    ):
-        n_rows = X.shape[0]
-        hidden = workspace.hidden[:n_rows]
-        output_input = workspace.kept[:n_rows] if workspace.dropped_out else hidden
-        matmul(output_input.T, dlogits, out=weight_grads[1])
-        column_sums(dlogits, bias_grads[1])
-
-        hidden_grad = workspace.hidden_grad[:n_rows]
-        matmul(dlogits, weights[1].T, out=hidden_grad)
-        multipliers = (
-            workspace.keep_multipliers[:n_rows] if workspace.dropped_out else None
-        )
-        activation_backward_(
-            self.activation,
-            hidden,
-            hidden_grad,
-            workspace.scratch[:n_rows],
-            multipliers,
-            bias_grads[0],
-        )
-        matmul(X.T, hidden_grad, out=weight_grads[0])
+    def _make_model(self):
+        return OneHiddenLayerModel(self.n_hidden, self.activation)
 
     def _fitted_params(self):
         return self.coefs_, self.intercepts_
@@ -320,21 +233,5 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         self.n_outputs_ = self.coefs_[1].shape[1]
         self.out_activation_ = "softmax"
 
-
-def _init_bound(activation, fan_in, fan_out):
-    """Half-width of the uniform initialization suited to ``activation``.
-
-    He et al. (2015) for ReLU, Glorot & Bengio (2010) otherwise, with their
-    factor 4 for the logistic sigmoid, whose slope at 0 is 1/4.
-    """
-    if activation == "relu":
-        return np.sqrt(6.0 / fan_in)
-    bound = np.sqrt(6.0 / (fan_in + fan_out))
-    return 4 * bound if activation == "logistic" else bound
-
-
-def _uniform_(array, bound, rng):
-    """Fill ``array`` in place with U(-bound, bound) drawn in its own dtype."""
-    rng.random(dtype=array.dtype, out=array.reshape(-1))
-    array *= 2 * bound
-    array -= bound
+    def _param_block_names(self):
+        return ["coefs_[0]", "coefs_[1]", "intercepts_[0]", "intercepts_[1]"]

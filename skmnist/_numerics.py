@@ -112,7 +112,9 @@ def dropout_(uniform, row_of, keep_prob, hidden, multipliers, kept):
     ``1 / keep_prob``. ``multipliers`` receives the factors (0 or the scale).
     """
     as_dtype = hidden.dtype.type
-    keep_prob, scale = as_dtype(keep_prob), as_dtype(1.0 / keep_prob)
+    # The draws are float32 whatever the data's dtype, and so is the threshold
+    # they are compared with: float32 and float64 fits drop the same units.
+    keep_prob, scale = np.float32(keep_prob), as_dtype(1.0 / keep_prob)
     kernels = compiled_kernels()
     if kernels is not None:
         kernels.dropout(uniform, row_of, keep_prob, scale, hidden, multipliers, kept)

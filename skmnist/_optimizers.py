@@ -34,6 +34,10 @@ class _Optimizer:
         Exponent of the "invscaling" schedule.
     """
 
+    #: Arrays of the optimizer's state, besides the scalars of ``_SCALARS``.
+    _ARRAYS = ()
+    _SCALARS = ("n_steps", "learning_rate")
+
     def __init__(self, n_params, dtype, learning_rate_init, schedule, power_t):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = learning_rate_init
@@ -43,26 +47,39 @@ class _Optimizer:
         self._scalar = np.dtype(dtype).type
         self._scratch = np.empty(n_params, dtype=dtype)
 
-    def __getstate__(self):
-        # The scratch buffer is as large as the model; no need to pickle it.
-        return {**self.__dict__, "_scratch": self._scratch.size}
+    def state_dict(self):
+        """The state a later call continues from: plain scalars and array copies."""
+        state = {name: getattr(self, name) for name in self._SCALARS}
+        state.update({name: getattr(self, name).copy() for name in self._ARRAYS})
+        return state
 
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._scratch = np.empty(state["_scratch"], dtype=self._scalar)
+    def load_state_dict(self, state):
+        """Continue from what :meth:`state_dict` returned (copied in place)."""
+        for name in self._SCALARS:
+            setattr(self, name, state[name])
+        for name in self._ARRAYS:
+            np.copyto(getattr(self, name), state[name])
 
-    def step(self, params, grads, alpha=0.0, n_penalized=0):
+    def step(self, params, grads, alpha=0.0, n_penalized=0, n_updates_before=None):
         """Move ``params`` (flat, in place) against the gradient of one batch.
 
         ``grads`` holds the data term's gradient (it may be overwritten); the
         L2 penalty's, ``alpha * params[:n_penalized]``, is added here, where a
         compiled update can fold it into its own pass.
+
+        ``n_updates_before`` counts the updates these parameters received
+        before this one, over every call that trained them (default: this
+        optimizer's own): the "invscaling" schedule decays with it, so a
+        warm start continues the decay instead of restarting it. It counts
+        updates, not samples, so that weighting a sample by ``k`` and
+        repeating it ``k`` times give the same schedule.
         """
+        if n_updates_before is None:
+            n_updates_before = self.n_steps
         self.n_steps += 1
         if self.schedule == "invscaling":
-            # Counted in updates, not samples, so that weighting a sample
-            # and repeating it give the same schedule.
-            self.learning_rate = self.learning_rate_init / self.n_steps**self.power_t
+            decay = (n_updates_before + 1.0) ** self.power_t
+            self.learning_rate = self.learning_rate_init / decay
         self._update(params, grads, alpha, n_penalized, compiled_kernels())
 
     def _add_penalty(self, params, grads, alpha, n_penalized):
@@ -86,6 +103,8 @@ class _Optimizer:
 
 class SGDOptimizer(_Optimizer):
     """Stochastic gradient descent with (Nesterov's) momentum."""
+
+    _ARRAYS = ("velocity",)
 
     def __init__(
         self, n_params, dtype, learning_rate_init, schedule, power_t, momentum, nesterov
@@ -116,6 +135,8 @@ class SGDOptimizer(_Optimizer):
 
 class AdamOptimizer(_Optimizer):
     """Adam (Kingma & Ba, 2014) with bias-corrected step size."""
+
+    _ARRAYS = ("first_moment", "second_moment")
 
     def __init__(
         self,
@@ -158,12 +179,14 @@ class AdamOptimizer(_Optimizer):
             )
             return
         self._add_penalty(params, grads, alpha, n_penalized)
-        # m = beta_1 * m + (1 - beta_1) * g, as three passes and no temporary.
-        m -= grads
+        # The compiled kernel's arithmetic, pass by pass, so that the two paths
+        # agree even where g * g overflows (m - g * ... would give inf - inf).
+        one = as_dtype(1)
         m *= as_dtype(self.beta_1)
-        m += grads
+        np.multiply(grads, one - as_dtype(self.beta_1), out=scratch)
+        m += scratch
         np.multiply(grads, grads, out=scratch)
-        v -= scratch
+        scratch *= one - as_dtype(self.beta_2)
         v *= as_dtype(self.beta_2)
         v += scratch
         np.sqrt(v, out=scratch)
@@ -182,28 +205,41 @@ class IterateAverage:
         Flat parameters (for the shape and dtype of the average).
     start_after : int
         Number of training samples to see before averaging begins; until
-        then the solution is the current iterate itself.
+        then the solution is the current iterate itself. Counted from the
+        averaging's own start (the ``fit`` call, or the first ``partial_fit``),
+        not over the model's whole history.
     """
 
     def __init__(self, params, start_after):
         self.average = params.copy()
         self.start_after = start_after
+        self.n_seen = 0
         self.n_averaged = 0
         self._scratch = np.empty_like(params)
 
-    def __getstate__(self):
-        return {**self.__dict__, "_scratch": None}
+    def state_dict(self):
+        """Plain scalars and a copy of the average."""
+        return {
+            "average": self.average.copy(),
+            "start_after": self.start_after,
+            "n_seen": self.n_seen,
+            "n_averaged": self.n_averaged,
+        }
 
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._scratch = np.empty_like(self.average)
+    def load_state_dict(self, state):
+        np.copyto(self.average, state["average"])
+        self.start_after = state["start_after"]
+        self.n_seen = state["n_seen"]
+        self.n_averaged = state["n_averaged"]
 
     def solution(self, params):
         """The average once averaging has begun, else the iterate ``params``."""
         return self.average if self.n_averaged else params
 
-    def update(self, params, n_samples_seen):
-        if n_samples_seen <= self.start_after:
+    def update(self, params, n_rows):
+        """Take in the iterate reached after a batch of ``n_rows`` samples."""
+        self.n_seen += n_rows
+        if self.n_seen <= self.start_after:
             return
         if not self.n_averaged:
             np.copyto(self.average, params)
@@ -218,3 +254,23 @@ class IterateAverage:
         difference = np.subtract(params, self.average, out=self._scratch)
         difference *= weight
         self.average += difference
+
+
+def make_optimizer(settings, n_params, dtype, learning_rate_init):
+    """The optimizer ``settings`` name, for ``n_params`` parameters of ``dtype``.
+
+    Parameters
+    ----------
+    settings : OptimizerSettings
+        Solver, schedule and the solver's own parameters.
+    n_params : int
+    dtype : dtype
+    learning_rate_init : float
+        The initial step, "auto" already resolved.
+    """
+    common = (n_params, dtype, learning_rate_init, settings.schedule, settings.power_t)
+    if settings.solver == "adam":
+        return AdamOptimizer(
+            *common, settings.beta_1, settings.beta_2, settings.epsilon
+        )
+    return SGDOptimizer(*common, settings.momentum, settings.nesterovs_momentum)

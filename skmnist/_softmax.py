@@ -1,11 +1,7 @@
 """Multinomial softmax regression trained by minibatch SGD."""
 
-from types import SimpleNamespace
-
-import numpy as np
-
 from ._base import BaseMinibatchClassifier
-from ._numerics import column_sums, matmul
+from ._models import SoftmaxModel
 
 
 class SoftmaxSGDClassifier(BaseMinibatchClassifier):
@@ -169,6 +165,7 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         class_weight=None,
         warm_start=False,
         average=True,
+        augment=None,
         verbose=False,
     ):
         self.alpha = alpha
@@ -197,35 +194,11 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         self.class_weight = class_weight
         self.warm_start = warm_start
         self.average = average
+        self.augment = augment
         self.verbose = verbose
 
-    def _layer_shapes(self, n_features, n_classes):
-        return [(n_classes, n_features)], [(n_classes,)]
-
-    def _auto_learning_rate(self, mean_squared_norm):
-        return 0.01 if self.solver == "adam" else 30.0 / mean_squared_norm
-
-    def _initialize(self, weights, biases, rng):
-        # The loss is convex: zeros are as good a start as any, and reproducible.
-        weights[0].fill(0)
-        biases[0].fill(0)
-
-    def _allocate_workspace(self, n_rows, weights, dtype, training=True):
-        return SimpleNamespace(
-            logits=np.empty((n_rows, weights[0].shape[0]), dtype=dtype)
-        )
-
-    def _forward(self, X, weights, biases, workspace, noise=None):
-        logits = workspace.logits[: X.shape[0]]
-        matmul(X, weights[0].T, out=logits)
-        logits += biases[0]
-        return logits
-
-    def _backward(
-        self, X, weights, biases, workspace, dlogits, weight_grads, bias_grads
-    ):
-        matmul(dlogits.T, X, out=weight_grads[0])
-        column_sums(dlogits, bias_grads[0])
+    def _make_model(self):
+        return SoftmaxModel()
 
     def _fitted_params(self):
         return [self.coef_], [self.intercept_]
@@ -233,3 +206,6 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     def _store_fitted_params(self, weights, biases):
         self.coef_ = weights[0].copy()
         self.intercept_ = biases[0].copy()
+
+    def _param_block_names(self):
+        return ["coef_", "intercept_"]

@@ -1,14 +1,12 @@
-"""The training loop and its pieces.
+"""The pieces the trainer is built from.
 
-The flat parameter layout, the training arrays and the state ``partial_fit``
-carries over, dropout noise, scoring a solution on a data set, and
-:class:`EpochLoop`, which runs the epochs of one ``fit``/``partial_fit`` call.
+The flat parameter layout, the training arrays, dropout noise, scoring a
+solution on a data set, the divergence limit and the data's scale.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._early_stopping import PatienceRule
 from ._numerics import dropout_, softmax_nll_
 
 #: Rows scored at a time, to bound the memory of a full pass.
@@ -50,26 +48,29 @@ class DropoutNoise:
     """Draws dropout masks, one per group of identical samples in a batch.
 
     Sharing a mask between identical samples makes a sample of integer weight
-    ``k`` train exactly like ``k`` copies of it.
+    ``k`` train exactly like ``k`` copies of it. The draws are float32 for
+    every data type, so that float32 and float64 fits drop the same units.
     """
 
-    def __init__(self, rng, groups):
+    def __init__(self, rng, groups, keep_prob):
         self.rng = rng
         self.groups = groups
+        self.keep_prob = keep_prob
 
     def for_batch(self, rows):
         """The noise of the minibatch made of ``rows``."""
-        return BatchDropout(self.rng, self.groups[rows])
+        return BatchDropout(self.rng, self.groups[rows], self.keep_prob)
 
 
 class BatchDropout:
     """Dropout masks for one minibatch, whose samples belong to ``groups``."""
 
-    def __init__(self, rng, groups):
+    def __init__(self, rng, groups, keep_prob):
         self.rng = rng
         self.groups = groups
+        self.keep_prob = keep_prob
 
-    def drop_out(self, hidden, keep_prob, multipliers, kept):
+    def drop_out(self, hidden, multipliers, kept):
         """Write ``hidden`` with units dropped and survivors scaled into ``kept``.
 
         ``multipliers`` receives what each unit was multiplied by: 0 when
@@ -77,9 +78,11 @@ class BatchDropout:
         """
         unique_groups, row_of_group = np.unique(self.groups, return_inverse=True)
         uniform = self.rng.random(
-            (unique_groups.size, hidden.shape[1]), dtype=hidden.dtype
+            (unique_groups.size, hidden.shape[1]), dtype=np.float32
         )
-        dropout_(uniform, row_of_group.ravel(), keep_prob, hidden, multipliers, kept)
+        dropout_(
+            uniform, row_of_group.ravel(), self.keep_prob, hidden, multipliers, kept
+        )
         return kept
 
 
@@ -105,47 +108,42 @@ class TrainingData:
         )
 
 
-class TrainingState:
-    """What ``partial_fit`` must carry from one call to the next."""
+def training_weights(weight, dtype, normalize):
+    """Weights as the training step uses them: in the data's dtype, or None.
 
-    def __init__(self, layout, params, optimizer, average, shuffle_rng, noise_rng):
-        self.layout = layout
-        self.params = params
-        self.grads = np.zeros_like(params)
-        self.optimizer = optimizer
-        self.average = average
-        self.shuffle_rng = shuffle_rng
-        self.noise_rng = noise_rng
-
-    def __getstate__(self):
-        # The gradient buffer is rewritten every step: no need to pickle it.
-        return {**self.__dict__, "grads": None}
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self.grads = np.zeros_like(self.params)
-
-    @property
-    def solution(self):
-        """The parameters to predict with: the average when averaging."""
-        if self.average is None:
-            return self.params
-        return self.average.solution(self.params)
+    None stands for equal weights (the fast path). ``normalize`` scales them
+    to mean 1 first, in float64, so that a uniform rescaling of the weights
+    changes nothing; ``partial_fit`` keeps them as given, since each call
+    sees one chunk and rescaling chunks separately would lose their relative
+    weight.
+    """
+    if weight is None:
+        return None
+    if np.all(weight == weight[0]) and (normalize or weight[0] == 1):
+        return None
+    if normalize:
+        weight = weight / weight.mean(dtype=np.float64)
+    cast = weight.astype(dtype, copy=False)
+    if not np.all(np.isfinite(cast)) or np.any(cast[weight > 0] == 0):
+        raise ValueError(
+            f"The sample weights span more than {np.dtype(dtype).name} can hold "
+            f"(from {weight.min():g} to {weight.max():g}); rescale them, or train "
+            "on float64 data."
+        )
+    return cast
 
 
-def logits_in_chunks(estimator, X, weights, biases, dtype):
+def logits_in_chunks(model, X, weights, biases, dtype):
     """Yield ``(rows, logits)`` over ``X``, at most ``EVALUATION_CHUNK`` rows at a time.
 
     One forward workspace serves every chunk, so memory stays bounded however
     many rows there are; each ``logits`` is overwritten by the next chunk.
     """
     n_rows = X.shape[0]
-    workspace = estimator._allocate_workspace(
-        min(n_rows, EVALUATION_CHUNK), weights, dtype, training=False
-    )
+    workspace = model.allocate_workspace(min(n_rows, EVALUATION_CHUNK), weights, dtype)
     for start in range(0, n_rows, EVALUATION_CHUNK):
         rows = slice(start, start + EVALUATION_CHUNK)
-        yield rows, estimator._forward(X[rows], weights, biases, workspace)
+        yield rows, model.forward(X[rows], weights, biases, workspace)
 
 
 class Evaluator:
@@ -153,7 +151,7 @@ class Evaluator:
 
     Parameters
     ----------
-    estimator : BaseMinibatchClassifier
+    model : SoftmaxModel or OneHiddenLayerModel
         Supplies the forward pass.
     layout : ParameterLayout
         How to read a flat parameter vector.
@@ -163,8 +161,8 @@ class Evaluator:
         A flat parameter vector of the model (for shapes and dtype).
     """
 
-    def __init__(self, estimator, layout, data, params):
-        self.estimator = estimator
+    def __init__(self, model, layout, data, params):
+        self.model = model
         self.layout = layout
         self.data = data
         dtype = params.dtype
@@ -175,44 +173,13 @@ class Evaluator:
         """Return ``(mean cross-entropy, accuracy)`` of ``params``."""
         weights, biases = self.layout.views(params)
         X, y = self.data.X, self.data.y
-        chunks = logits_in_chunks(self.estimator, X, weights, biases, params.dtype)
+        chunks = logits_in_chunks(self.model, X, weights, biases, params.dtype)
         for rows, logits in chunks:
             self._correct[rows] = logits.argmax(axis=1) == y[rows]
             self._nll[rows] = softmax_nll_(logits, y[rows])
         weight = self.data.sample_weight
         loss = float(np.average(self._nll, weights=weight))
         return loss, float(np.average(self._correct, weights=weight))
-
-
-class ValidationMonitor:
-    """Scores the current solution on the validation set and keeps the best."""
-
-    def __init__(self, estimator, state, validation):
-        self.state = state
-        self.monitor = estimator.monitor
-        self.evaluate = Evaluator(estimator, state.layout, validation, state.params)
-        self.best_params = None
-        self._last = None
-
-    def check(self, history):
-        """Record loss and accuracy; return the monitored value (lower is better)."""
-        loss, accuracy = self.evaluate(self.state.solution)
-        history["validation_loss_curve_"].append(loss)
-        history["validation_scores_"].append(accuracy)
-        self._last = (loss, accuracy)
-        if self.monitor == "loss":
-            return loss if np.isfinite(loss) else np.inf
-        return 1.0 - accuracy
-
-    def keep_best(self, history):
-        """Snapshot the solution just checked as the best so far."""
-        solution = self.state.solution
-        if self.best_params is None:
-            self.best_params = solution.copy()
-        else:
-            np.copyto(self.best_params, solution)
-        history["best_validation_loss_"] = self._last[0]
-        history["best_validation_score_"] = self._last[1]
 
 
 def divergence_limit(initial_loss, n_classes):
@@ -226,162 +193,27 @@ def divergence_limit(initial_loss, n_classes):
     return 100.0 * max(initial_loss, np.log(n_classes))
 
 
-def mean_squared_norm(data):
-    """Weighted mean of ``||x||^2 + 1`` (the 1 for the intercept) over rows."""
-    X = data.X
-    if sp.issparse(X):
-        squared_norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
-    else:
-        squared_norms = np.einsum("ij,ij->i", X, X)
-    return float(np.average(squared_norms, weights=data.sample_weight)) + 1.0
+def mean_squared_norm(X, sample_weight=None):
+    """Weighted mean of ``||x||^2 + 1`` (the 1 for the intercept) over rows.
 
-
-class EpochLoop:
-    """One ``fit`` or ``partial_fit`` call's passes over the data.
-
-    Holds what the epochs share (buffers, noise, the stopping rule, the
-    validation monitor) so that each epoch reads as the steps it takes.
+    Computed in float64 on features divided by their largest magnitude, so
+    that squaring cannot overflow; the result is inf only when the mean
+    itself exceeds float64's range.
     """
-
-    def __init__(self, estimator, state, data, validation, history, incremental):
-        self.estimator = estimator
-        self.state = state
-        self.data = data
-        self.history = history
-        self.batch_size = estimator._batch_size(data.n_samples)
-        self.workspace = estimator._training_workspace(
-            state.layout, state.params, self.batch_size
-        )
-        # The flat vectors are updated in place, so their views hold all fit.
-        self.param_views = state.layout.views(state.params)
-        self.grad_views = state.layout.views(state.grads)
-        self.noise = None
-        if estimator._needs_sample_groups():
-            self.noise = DropoutNoise(state.noise_rng, data.groups)
-        self.monitor = (
-            ValidationMonitor(estimator, state, validation) if validation else None
-        )
-        self.early_stopping = (
-            self.monitor is not None and estimator.early_stopping and not incremental
-        )
-        self.rule = estimator._stopping_rule(
-            validation if self.early_stopping else None
-        )
-        n_batches = -(-data.n_samples // self.batch_size)
-        self.validation_frequency = n_batches
-        if isinstance(self.rule, PatienceRule):
-            self.validation_frequency = max(
-                1,
-                estimator.validation_frequency
-                or min(n_batches, estimator.patience // 2),
+    values = X.data if sp.issparse(X) else X
+    scale = float(np.max(np.abs(values))) if values.size else 0.0
+    if scale == 0.0:
+        return 1.0
+    if sp.issparse(X):
+        scaled = X.astype(np.float64) / scale
+        squared_norms = np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel()
+    else:
+        squared_norms = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], EVALUATION_CHUNK):
+            block = X[start : start + EVALUATION_CHUNK].astype(np.float64) / scale
+            squared_norms[start : start + EVALUATION_CHUNK] = np.einsum(
+                "ij,ij->i", block, block
             )
-        # With averaging, the running batch loss describes the raw iterates,
-        # not the solution: when that loss decides when to stop, score the
-        # average itself once an epoch instead.
-        self.evaluate_average = None
-        if state.average is not None and not self.early_stopping:
-            self.evaluate_average = Evaluator(
-                estimator, state.layout, data, state.params
-            )
-        self.iteration = 0
-        self.divergence_limit = None
-
-    def run_epoch(self):
-        """Train one epoch; return True when training should stop."""
-        summed_loss, stop = self._train_minibatches()
-        self.history["n_iter_"] += 1
-        loss = self._record_epoch_loss(summed_loss)
-        if self.monitor is not None and not self.early_stopping:
-            self.monitor.check(self.history)
-        self.estimator._report(self.history)
-        if stop or isinstance(self.rule, PatienceRule):
-            return stop
-        if not self.early_stopping:
-            self.rule.update(loss)
-        if not self.rule.should_stop():
-            return False
-        if self.state.optimizer.reduce_on_plateau():
-            self.rule.reset_count()
-            return False
-        return True
-
-    def _train_minibatches(self):
-        state, data = self.state, self.data
-        n_samples, batch_size = data.n_samples, self.batch_size
-        order = (
-            state.shuffle_rng.permutation(n_samples) if self.estimator.shuffle else None
-        )
-        summed_loss = 0.0
-        for start in range(0, n_samples, batch_size):
-            rows = (
-                slice(start, start + batch_size)
-                if order is None
-                else order[start : start + batch_size]
-            )
-            batch_loss, n_rows = self._train_batch(rows)
-            summed_loss += batch_loss
-            self.history["t_"] += n_rows
-            if state.average is not None:
-                state.average.update(state.params, self.history["t_"])
-            if self.early_stopping and self._validate_and_check_patience():
-                return summed_loss, True
-            self.iteration += 1
-        return summed_loss, False
-
-    def _train_batch(self, rows):
-        """One gradient step on ``rows``; return the summed loss and the batch size."""
-        state, data = self.state, self.data
-        y_batch = data.y[rows]
-        weight_batch = None if data.sample_weight is None else data.sample_weight[rows]
-        noise = None if self.noise is None else self.noise.for_batch(rows)
-        loss = self.estimator._loss_gradient(
-            self.param_views,
-            self.grad_views,
-            data.X[rows],
-            y_batch,
-            weight_batch,
-            self.workspace,
-            noise,
-        )
-        state.optimizer.step(
-            state.params, state.grads, self.estimator.alpha, state.layout.n_weights
-        )
-        n_rows = y_batch.shape[0]
-        if self.divergence_limit is None:
-            self.divergence_limit = divergence_limit(
-                loss / n_rows, state.layout.n_classes
-            )
-        return loss, n_rows
-
-    def _validate_and_check_patience(self):
-        """Check validation when due; return True if the patience ran out."""
-        if (self.iteration + 1) % self.validation_frequency == 0:
-            value = self.monitor.check(self.history)
-            if self.rule.update(value, self.iteration):
-                self.monitor.keep_best(self.history)
-        return isinstance(self.rule, PatienceRule) and self.rule.should_stop(
-            self.iteration
-        )
-
-    def _record_epoch_loss(self, summed_loss):
-        state = self.state
-        if self.evaluate_average is None:
-            data_loss = summed_loss / self.data.n_samples
-        else:
-            data_loss, _ = self.evaluate_average(state.solution)
-        scored = state.params if self.evaluate_average is None else state.solution
-        penalized = scored[: state.layout.n_weights]
-        loss = data_loss + 0.5 * self.estimator.alpha * float(penalized @ penalized)
-        # Not just NaN/inf: the log-sum-exp loss of a run-away model can stay
-        # finite for many epochs while growing without bound.
-        if not loss < self.divergence_limit:
-            lr = state.optimizer.learning_rate_init
-            raise ValueError(
-                f"Training diverged in epoch {self.history['n_iter_']}: the loss "
-                "became "
-                f"{loss}. learning_rate_init={lr:g} is too large for this data; try a "
-                f"smaller one (e.g. {lr / 10:g}) and make sure the features are scaled "
-                "(for pixels 0..255, divide by 255). The estimator was left as it was."
-            )
-        self.history["loss_curve_"].append(loss)
-        return loss
+    mean = float(np.average(squared_norms, weights=sample_weight))
+    with np.errstate(over="ignore"):
+        return mean * scale * scale + 1.0

@@ -17,8 +17,10 @@ import scipy.sparse as sp
 def duplicate_groups(X, y):
     """Label each row with the id of its group of identical (row, label) pairs.
 
-    Ids depend on the rows' contents (through a hash), not their positions,
-    so the same data in any order, repeated or weighted, gets the same ids.
+    Ids depend on the rows' values only (through a hash of each value as a
+    float64), not on their positions nor on how they are stored: the same
+    data in any order, repeated or weighted, dense or sparse, float32 or
+    float64, gets the same ids, so the same seed splits it the same way.
 
     Parameters
     ----------
@@ -28,41 +30,80 @@ def duplicate_groups(X, y):
 
     Returns
     -------
-    groups : ndarray of shape (n_samples,), dtype intp
+    groups : ndarray of shape (n_samples,), dtype int64
     """
-    row_keys = _sparse_row_ids(X) if sp.issparse(X) else _dense_row_ids(X)
-    n_labels = int(y.max()) + 1
-    _, groups = np.unique(row_keys * n_labels + y, return_inverse=True)
-    return groups.ravel()
+    row_keys = _row_keys(X)
+    order = np.lexsort((y, row_keys))
+    key_sorted, y_sorted = row_keys[order], y[order]
+    starts = np.empty(len(order), dtype=bool)
+    starts[:1] = True
+    starts[1:] = (key_sorted[1:] != key_sorted[:-1]) | (y_sorted[1:] != y_sorted[:-1])
+    groups = np.empty(len(order), dtype=np.int64)
+    groups[order] = np.cumsum(starts) - 1
+    return groups
 
 
 #: Rows hashed (and checked) per block, to bound the temporaries.
 _HASH_BLOCK = 2048
 
 
-def _dense_row_ids(X):
-    """Ids of distinct rows: 64-bit hashes of their bytes, checked for collisions.
+def _row_keys(X):
+    """One key per row, equal exactly for equal rows.
 
-    Sorting the rows themselves costs seconds on MNIST; hashing costs one
-    pass. Rows that share a hash are compared in full, and on a (never yet
-    seen) collision the exact byte sort decides.
+    64-bit hashes of the rows' values, checked for collisions: sorting the
+    rows themselves costs seconds on MNIST, hashing one pass. On a (never
+    yet seen) collision, the exact sort of the rows decides.
     """
-    rows = np.ascontiguousarray(X)
-    hashes = np.empty(rows.shape[0], dtype=np.uint64)
-    multipliers = _hash_multipliers(rows.shape[1])
-    word = np.dtype(f"u{rows.dtype.itemsize}")
-    for start in range(0, rows.shape[0], _HASH_BLOCK):
-        words = _canonical(rows[start : start + _HASH_BLOCK]).view(word)
-        mixed = _mix(words.astype(np.uint64))
-        mixed *= multipliers  # wraps modulo 2**64, as a hash should
-        hashes[start : start + _HASH_BLOCK] = mixed.sum(axis=1)
+    if sp.issparse(X):
+        X = sp.csr_matrix(X, copy=True)
+        X.sum_duplicates()
+        hashes = _sparse_row_hashes(X)
+    else:
+        hashes = _dense_row_hashes(X)
     _, first, ids = np.unique(hashes, return_index=True, return_inverse=True)
     ids = ids.ravel()
-    for start in range(0, rows.shape[0], _HASH_BLOCK):
+    if _rows_differ(X, first[ids]):
+        dense = X.toarray() if sp.issparse(X) else X
+        return _sorted_row_ids(dense).astype(np.uint64)
+    return hashes
+
+
+def _dense_row_hashes(X):
+    hashes = np.empty(X.shape[0], dtype=np.uint64)
+    multipliers = _hash_multipliers(X.shape[1])
+    for start in range(0, X.shape[0], _HASH_BLOCK):
+        words = _value_words(X[start : start + _HASH_BLOCK])
+        words *= multipliers  # wraps modulo 2**64, as a hash should
+        hashes[start : start + _HASH_BLOCK] = words.sum(axis=1)
+    return hashes
+
+
+def _sparse_row_hashes(X):
+    """The dense hash, from the non-zeros alone (a zero's word mixes to zero)."""
+    words = _value_words(X.data)
+    words *= _hash_multipliers(X.shape[1])[X.indices]
+    # Row sums by differences of a running (wrapping) sum: empty rows give 0.
+    running = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(words)])
+    return running[X.indptr[1:]] - running[X.indptr[:-1]]
+
+
+def _value_words(values):
+    """Each value's float64 bits, scrambled; zeros (either sign) give 0."""
+    as_float64 = np.asarray(values, dtype=np.float64) + 0.0  # -0.0 becomes 0.0
+    return _mix(as_float64.view(np.uint64).copy())
+
+
+def _rows_differ(X, reference_rows):
+    """Whether any row differs from the row ``reference_rows`` names for it."""
+    for start in range(0, X.shape[0], _HASH_BLOCK):
         block = slice(start, start + _HASH_BLOCK)
-        if not np.array_equal(rows[block], rows[first[ids[block]]]):
-            return _sorted_row_ids(rows)
-    return ids.astype(np.int64)
+        a, b = X[block], X[reference_rows[block]]
+        if sp.issparse(X):
+            if (a != b).nnz:
+                return True
+        elif not np.array_equal(a, b):
+            return True
+    return False
 
 
 def _mix(words):
@@ -70,7 +111,7 @@ def _mix(words):
 
     A product only carries bits upwards: without this, float64 values with
     zero low mantissa bits (small integers, 0/1 pixels) would all share
-    their hash's low bits, and collide.
+    their hash's low bits, and collide. Zero stays zero.
     """
     words ^= words >> np.uint64(31)
     words *= np.uint64(0xBF58476D1CE4E5B9)
@@ -86,29 +127,12 @@ def _hash_multipliers(n_words):
     return multipliers | np.uint64(1)
 
 
-def _canonical(rows):
-    """A copy of ``rows`` with -0.0 turned into 0.0: the same value, the same bytes."""
-    return rows + rows.dtype.type(0)
-
-
 def _sorted_row_ids(rows):
-    rows = _canonical(rows)
+    """Exact ids of distinct rows, by sorting their float64 bytes."""
+    rows = np.ascontiguousarray(rows, dtype=np.float64) + 0.0
     as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))
     _, ids = np.unique(as_bytes.ravel(), return_inverse=True)
     return ids.ravel().astype(np.int64)
-
-
-def _sparse_row_ids(X):
-    X = sp.csr_matrix(X, copy=True)
-    X.sum_duplicates()
-    X.eliminate_zeros()
-    X.sort_indices()
-    keys = [
-        X.indices[start:stop].tobytes() + X.data[start:stop].tobytes()
-        for start, stop in zip(X.indptr[:-1], X.indptr[1:])
-    ]
-    id_of_key = {key: i for i, key in enumerate(sorted(set(keys)))}
-    return np.array([id_of_key[key] for key in keys], dtype=np.int64)
 
 
 def stratified_group_split(groups, y, sample_weight, validation_fraction, rng):

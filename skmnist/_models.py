@@ -1,0 +1,205 @@
+"""The two networks, as the trainer sees them: shapes, initialisation, forward, backward.
+
+A model knows nothing of estimators, data sets or epochs. It says which weight
+and bias arrays it has, how they start, how a batch goes forward to logits and
+how the gradient of the logits comes back to its parameters. Everything else
+(losses, optimizers, minibatches, stopping) belongs to the trainer.
+
+A model is fixed when its weights are created: ``spec`` records what it is, so
+that a later ``partial_fit`` can tell whether the estimator's parameters
+still describe the network it is about to continue.
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from ._numerics import (
+    ACTIVATIONS,
+    activation_backward_,
+    bias_activation_,
+    column_sums,
+    matmul,
+)
+
+
+class SoftmaxModel:
+    """One linear layer and a softmax: multinomial logistic regression.
+
+    Its single weight matrix is stored as ``(n_classes, n_features)``, the
+    layout of scikit-learn's linear models' ``coef_``.
+    """
+
+    spec = {"model": "softmax"}
+
+    def layer_shapes(self, n_features, n_classes):
+        """Return ``(weight_shapes, bias_shapes)``."""
+        return [(n_classes, n_features)], [(n_classes,)]
+
+    def initialize(self, weights, biases, rng):
+        """Fill the parameter views in place (``rng`` is unused: zeros)."""
+        # The loss is convex: zeros are as good a start as any, and reproducible.
+        weights[0].fill(0)
+        biases[0].fill(0)
+
+    def auto_learning_rate(self, solver, mean_squared_norm):
+        """The step size ``learning_rate_init="auto"`` stands for."""
+        return 0.01 if solver == "adam" else 30.0 / mean_squared_norm
+
+    def allocate_workspace(self, n_rows, weights, dtype, training=False, dropout=False):
+        """Buffers for a batch of up to ``n_rows`` rows."""
+        return SimpleNamespace(
+            logits=np.empty((n_rows, weights[0].shape[0]), dtype=dtype)
+        )
+
+    def forward(self, X, weights, biases, workspace, noise=None):
+        """Return the logits of ``X`` (a view into ``workspace``)."""
+        logits = workspace.logits[: X.shape[0]]
+        matmul(X, weights[0].T, out=logits)
+        logits += biases[0]
+        return logits
+
+    def backward(self, X, weights, workspace, dlogits, weight_grads, bias_grads):
+        """Write the gradients of the parameters given that of the logits."""
+        matmul(dlogits.T, X, out=weight_grads[0])
+        column_sums(dlogits, bias_grads[0])
+
+
+class OneHiddenLayerModel:
+    """A hidden layer of ``n_hidden`` units, then a softmax output.
+
+    Weights are stored as MLPClassifier stores them: ``W1`` of shape
+    ``(n_features, n_hidden)`` and ``W2`` of shape ``(n_hidden, n_classes)``.
+
+    Parameters
+    ----------
+    n_hidden : int
+        Units in the hidden layer.
+    activation : {"relu", "logistic", "tanh", "identity"}
+        Hidden-layer activation.
+    """
+
+    def __init__(self, n_hidden, activation):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}")
+        self.n_hidden = int(n_hidden)
+        self.activation = activation
+
+    @property
+    def spec(self):
+        return {
+            "model": "one_hidden_layer",
+            "n_hidden": self.n_hidden,
+            "activation": self.activation,
+        }
+
+    def layer_shapes(self, n_features, n_classes):
+        """Return ``(weight_shapes, bias_shapes)``."""
+        return (
+            [(n_features, self.n_hidden), (self.n_hidden, n_classes)],
+            [(self.n_hidden,), (n_classes,)],
+        )
+
+    def initialize(self, weights, biases, rng):
+        """Fill the parameter views in place with scaled uniform draws.
+
+        The draws are made in float64 and then cast, so that float32 and
+        float64 fits with the same seed start from the same weights.
+        """
+        hidden, output = weights
+        hidden[...] = _uniform(rng, hidden.shape, self.activation)
+        output[...] = _uniform(rng, output.shape, "softmax")
+        for bias in biases:
+            bias.fill(0)
+
+    def auto_learning_rate(self, solver, mean_squared_norm):
+        """The step size ``learning_rate_init="auto"`` stands for."""
+        return 1e-3 if solver == "adam" else 10.0 / mean_squared_norm
+
+    def allocate_workspace(self, n_rows, weights, dtype, training=False, dropout=False):
+        """Buffers for a batch of up to ``n_rows`` rows.
+
+        Prediction (``training=False``) needs only what the forward pass
+        writes; ``dropout`` adds the buffers of the dropped-out layer.
+        """
+        n_hidden, n_classes = weights[1].shape
+
+        def buffer(n_columns):
+            return np.empty((n_rows, n_columns), dtype=dtype)
+
+        return SimpleNamespace(
+            hidden=buffer(n_hidden),
+            dropped_out=False,
+            kept=buffer(n_hidden) if dropout else None,
+            keep_multipliers=buffer(n_hidden) if dropout else None,
+            hidden_grad=buffer(n_hidden) if training else None,
+            scratch=buffer(n_hidden) if training else None,
+            logits=buffer(n_classes),
+        )
+
+    def forward(self, X, weights, biases, workspace, noise=None):
+        """Return the logits of ``X`` (a view into ``workspace``).
+
+        ``noise``, when given, drops hidden units out (training only).
+        """
+        n_rows = X.shape[0]
+        hidden = workspace.hidden[:n_rows]
+        matmul(X, weights[0], out=hidden)
+        bias_activation_(self.activation, hidden, biases[0])
+        workspace.dropped_out = noise is not None
+        if workspace.dropped_out:
+            hidden = noise.drop_out(
+                hidden, workspace.keep_multipliers[:n_rows], workspace.kept[:n_rows]
+            )
+        logits = workspace.logits[:n_rows]
+        matmul(hidden, weights[1], out=logits)
+        logits += biases[1]
+        return logits
+
+    def backward(self, X, weights, workspace, dlogits, weight_grads, bias_grads):
+        """Write the gradients of the parameters given that of the logits."""
+        n_rows = X.shape[0]
+        hidden = workspace.hidden[:n_rows]
+        output_input = workspace.kept[:n_rows] if workspace.dropped_out else hidden
+        matmul(output_input.T, dlogits, out=weight_grads[1])
+        column_sums(dlogits, bias_grads[1])
+
+        hidden_grad = workspace.hidden_grad[:n_rows]
+        matmul(dlogits, weights[1].T, out=hidden_grad)
+        multipliers = (
+            workspace.keep_multipliers[:n_rows] if workspace.dropped_out else None
+        )
+        activation_backward_(
+            self.activation,
+            hidden,
+            hidden_grad,
+            workspace.scratch[:n_rows],
+            multipliers,
+            bias_grads[0],
+        )
+        matmul(X.T, hidden_grad, out=weight_grads[0])
+
+
+def model_from_spec(spec):
+    """Rebuild the model a ``spec`` dictionary describes."""
+    if spec["model"] == "softmax":
+        return SoftmaxModel()
+    return OneHiddenLayerModel(spec["n_hidden"], spec["activation"])
+
+
+def _init_bound(activation, fan_in, fan_out):
+    """Half-width of the uniform initialization suited to ``activation``.
+
+    He et al. (2015) for ReLU, Glorot & Bengio (2010) otherwise, with their
+    factor 4 for the logistic sigmoid, whose slope at 0 is 1/4.
+    """
+    if activation == "relu":
+        return np.sqrt(6.0 / fan_in)
+    bound = np.sqrt(6.0 / (fan_in + fan_out))
+    return 4 * bound if activation == "logistic" else bound
+
+
+def _uniform(rng, shape, activation):
+    """Initial weights of a layer of ``shape`` feeding ``activation``, in float64."""
+    bound = _init_bound(activation, *shape)
+    return rng.uniform(-bound, bound, size=shape)
