@@ -119,7 +119,10 @@ def dropout_(uniform, row_of, keep_prob, hidden, multipliers, kept):
     if kernels is not None:
         kernels.dropout(uniform, row_of, keep_prob, scale, hidden, multipliers, kept)
         return kept
-    np.take(uniform, row_of, axis=0, out=multipliers)
+    if uniform.dtype == multipliers.dtype:
+        np.take(uniform, row_of, axis=0, out=multipliers)
+    else:  # float32 draws for float64 data: take() cannot cast on the way
+        np.copyto(multipliers, uniform[row_of])
     np.less(multipliers, keep_prob, out=multipliers)
     multipliers *= scale
     return np.multiply(hidden, multipliers, out=kept)

@@ -20,12 +20,12 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from ._early_stopping import NeverStop, NoImprovementRule, PatienceRule
-from ._numerics import softmax_cross_entropy_grad_
 from ._optimizers import IterateAverage, make_optimizer
 from ._training import (
     DropoutNoise,
     Evaluator,
     ParameterLayout,
+    data_loss_gradient,
     divergence_limit,
     mean_squared_norm,
     training_weights,
@@ -93,6 +93,7 @@ class History:
     t: int = 0
     stop_reason: str = ""
     restored_epoch: Optional[int] = None
+    restored_scores: Optional[tuple] = None  # validation (loss, accuracy) restored
     reached_max_iter: bool = False
     interrupted: bool = False
 
@@ -454,10 +455,9 @@ class _Run:
         if self.config.augment is not None:
             X = self.config.augment(np.array(X), state.rngs["augment"])
         noise = None if self.noise is None else self.noise.for_batch(rows)
-        logits = self.model.forward(X, *self.param_views, self.workspace, noise)
-        # The gradient is of sum_i w_i * nll_i / n_rows: weights scale the step.
-        loss = softmax_cross_entropy_grad_(logits, y, weight, 1.0 / y.shape[0])
-        self.model.backward(X, self.param_views[0], self.workspace, logits, *self.grad_views)
+        loss = data_loss_gradient(
+            self.model, self.param_views, self.grad_views, X, y, weight, self.workspace, noise
+        )
         state.optimizer.step(
             state.params,
             state.grads,
@@ -521,7 +521,11 @@ class _Run:
         else:
             value = self.history.loss
         if self.rule.update(value, self.n_batches) and self.stops_on_validation:
-            self.best = (self.state.snapshot(), self.history.n_iter)
+            scores = (
+                self.history.validation_loss_curve[-1],
+                self.history.validation_scores[-1],
+            )
+            self.best = (self.state.snapshot(), self.history.n_iter, scores)
         if not self.rule.should_stop(self.n_batches):
             return False
         if self.state.optimizer.reduce_on_plateau() and self.rule.postpone():
@@ -544,9 +548,10 @@ class _Run:
     def _restore_best(self):
         if self.best is None:
             return
-        snapshot, epoch = self.best
+        snapshot, epoch, scores = self.best
         self.state.restore(snapshot)
         self.history.restored_epoch = epoch
+        self.history.restored_scores = scores
 
 
 class VerboseReport:
@@ -563,9 +568,10 @@ class VerboseReport:
     def on_train_end(self, history):
         message = f"Training stopped: {history.stop_reason}."
         if history.restored_epoch is not None:
+            loss, accuracy = history.restored_scores
             message += (
                 f" Restored the best weights, from epoch {history.restored_epoch} "
-                f"(validation score {history.best_validation_score:.6f})."
+                f"(validation loss {loss:.6f}, validation score {accuracy:.6f})."
             )
         print(message, file=sys.stdout, flush=True)
 

@@ -7,7 +7,7 @@ solution on a data set, the divergence limit and the data's scale.
 import numpy as np
 import scipy.sparse as sp
 
-from ._numerics import dropout_, softmax_nll_
+from ._numerics import dropout_, softmax_cross_entropy_grad_, softmax_nll_
 
 #: Rows scored at a time, to bound the memory of a full pass.
 EVALUATION_CHUNK = 4096
@@ -106,6 +106,23 @@ class TrainingData:
         return TrainingData(
             pick(self.X), pick(self.y), pick(self.sample_weight), pick(self.groups)
         )
+
+
+def data_loss_gradient(model, param_views, grad_views, X, y, sample_weight, workspace, noise=None):
+    """Write the gradient of the data term into ``grad_views``; return its loss.
+
+    The data term of a batch is ``sum_i w_i * nll_i / n_rows`` (``w_i = 1``
+    when ``sample_weight`` is None), so that weights scale the step; the
+    returned loss is the unscaled ``sum_i w_i * nll_i``. The L2 penalty's
+    gradient is not included: the optimizer adds it in its own pass.
+    ``param_views`` and ``grad_views`` are ``(weights, biases)`` pairs of
+    views (:meth:`ParameterLayout.views`).
+    """
+    weights, biases = param_views
+    logits = model.forward(X, weights, biases, workspace, noise)
+    loss = softmax_cross_entropy_grad_(logits, y, sample_weight, 1.0 / y.shape[0])
+    model.backward(X, weights, workspace, logits, *grad_views)
+    return loss
 
 
 def training_weights(weight, dtype, normalize):

@@ -10,8 +10,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import check_array, column_or_1d
 
-from ._numerics import softmax_cross_entropy_grad_
-from ._training import ParameterLayout
+from ._training import ParameterLayout, data_loss_gradient
 
 __all__ = ["gradient_check"]
 
@@ -74,19 +73,18 @@ def gradient_check(estimator, X, y, *, sample_weight=None, epsilon=1e-6, random_
     params = _parameters(estimator, model, layout, fitted, random_state)
 
     def objective(flat, with_gradient=False):
-        weights, biases = layout.views(flat)
-        workspace = model.allocate_workspace(X.shape[0], weights, np.float64, training=True)
-        logits = model.forward(X, weights, biases, workspace)
-        loss = softmax_cross_entropy_grad_(logits, y_encoded, weight, 1.0 / X.shape[0])
+        grads = np.zeros_like(flat)
+        workspace = model.allocate_workspace(
+            X.shape[0], layout.views(flat)[0], np.float64, training=True
+        )
+        loss = data_loss_gradient(
+            model, layout.views(flat), layout.views(grads), X, y_encoded, weight, workspace
+        )
         penalized = flat[: layout.n_weights]
         loss = loss / X.shape[0] + 0.5 * estimator.alpha * penalized @ penalized
-        if not with_gradient:
-            return loss
-        grads = np.zeros_like(flat)
-        weight_grads, bias_grads = layout.views(grads)
-        model.backward(X, weights, workspace, logits, weight_grads, bias_grads)
+        # The penalty's gradient, which the optimizer adds in training.
         grads[: layout.n_weights] += estimator.alpha * penalized
-        return loss, grads
+        return (loss, grads) if with_gradient else loss
 
     _, backprop = objective(params, with_gradient=True)
     numerical = _central_differences(objective, params, epsilon)

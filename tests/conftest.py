@@ -105,19 +105,24 @@ def objective(kernel_path):
     code the training loop runs (once on each kernel path); the gradient is
     what backprop returns.
     """
-    from skmnist._training import DropoutNoise, ParameterLayout
+    from skmnist._training import DropoutNoise, ParameterLayout, data_loss_gradient
 
     def evaluate(estimator, params, X, y, sample_weight=None, dropout_seed=None):
         n_classes = int(y.max()) + 1
-        layout = ParameterLayout(*estimator._layer_shapes(X.shape[1], n_classes))
+        model = estimator._make_model()
+        layout = ParameterLayout(*model.layer_shapes(X.shape[1], n_classes))
         grads = np.zeros_like(params)
-        workspace = estimator._training_workspace(layout, params, X.shape[0])
+        dropout = getattr(estimator, "dropout", 0)
+        workspace = model.allocate_workspace(
+            X.shape[0], layout.views(params)[0], params.dtype, True, dropout > 0
+        )
         noise = None
         if dropout_seed is not None:
             noise = DropoutNoise(
-                np.random.default_rng(dropout_seed), np.arange(len(y))
+                np.random.default_rng(dropout_seed), np.arange(len(y)), 1 - dropout
             ).for_batch(slice(None))
-        summed = estimator._loss_gradient(
+        summed = data_loss_gradient(
+            model,
             layout.views(params),
             layout.views(grads),
             X,

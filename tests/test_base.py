@@ -67,7 +67,9 @@ def test_partial_fit_k_times_equals_fit_k_epochs(make, small):
         batch = make(max_iter=4, **params).fit(X, y)
     assert_array_equal(_first_coef(incremental), _first_coef(batch))
     assert incremental.loss_curve_ == batch.loss_curve_
-    assert incremental.n_iter_ == batch.n_iter_ == 4
+    # n_iter_ counts the epochs of the last call, as in MLPClassifier.
+    assert (incremental.n_iter_, batch.n_iter_) == (1, 4)
+    assert incremental.t_ == batch.t_ == 4 * len(y)
 
 
 def test_sparse_input_equals_dense(make, small):
@@ -156,18 +158,24 @@ def test_early_stopping_restores_the_best_weights_on_a_given_validation_set(
     assert est.score(X_val, y_val) == pytest.approx(
         est.best_validation_score_, abs=1e-12
     )
-    # It stopped n_iter_no_change epochs after the best one (tol=0).
-    assert est.n_iter_ == best_epoch + 1 + 15
+    # It stopped n_iter_no_change epochs after the best one (tol=0); the MLP
+    # counts as MLPClassifier does, one epoch more.
+    extra = 1 if est._n_iter_no_change_strict else 0
+    assert est.n_iter_ == best_epoch + 1 + 15 + extra
     assert best_epoch + 1 < est.n_iter_
 
 
-def _epochs_until_stop(curve, tol, n_iter_no_change):
-    """scikit-learn's rule, replayed on a recorded validation curve."""
+def _epochs_until_stop(curve, tol, n_iter_no_change, strict):
+    """scikit-learn's rule, replayed on a recorded validation curve.
+
+    ``strict``: MLPClassifier's count (more than n bad epochs), else
+    SGDClassifier's (n bad epochs).
+    """
     best, bad = np.inf, 0
     for epoch, value in enumerate(curve, start=1):
         bad = 0 if value < best - tol else bad + 1
         best = min(best, value)
-        if bad >= n_iter_no_change:
+        if bad > n_iter_no_change or (bad == n_iter_no_change and not strict):
             return epoch
     return None
 
@@ -177,10 +185,13 @@ def test_early_stopping_on_loss_with_internal_split(make, digits):
     est = make(
         random_state=0, max_iter=1000, early_stopping=True, n_iter_no_change=5, tol=1e-3
     ).fit(X, y)
-    best = int(np.argmin(est.validation_loss_curve_))
     assert est.best_validation_loss_ == min(est.validation_loss_curve_)
-    assert est.best_validation_score_ == est.validation_scores_[best]
-    assert est.n_iter_ == _epochs_until_stop(est.validation_loss_curve_, 1e-3, 5)
+    # MLPClassifier's meaning: the best validation accuracy seen.
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    strict = est._n_iter_no_change_strict
+    assert est.n_iter_ == _epochs_until_stop(
+        est.validation_loss_curve_, 1e-3, 5, strict
+    )
     assert est.best_loss_ is None
 
 
@@ -261,12 +272,30 @@ def test_predict_log_proba_is_stable_and_consistent(make, small):
     )
 
 
-def test_verbose_prints_each_epoch(make, small, capsys):
+def test_verbose_prints_each_epoch_and_why_training_stopped(make, small, capsys):
     X, y = small
     with pytest.warns(ConvergenceWarning):
         make(random_state=0, max_iter=2, verbose=True).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert [line.split(",")[0] for line in lines] == ["Iteration 1", "Iteration 2"]
+    assert [line.split(",")[0] for line in lines[:-1]] == ["Iteration 1", "Iteration 2"]
+    assert lines[-1] == "Training stopped: maximum iterations (2) reached."
+
+
+def test_verbose_names_the_rule_and_the_restored_epoch(make, digits, capsys):
+    X, y = digits
+    est = make(
+        random_state=0,
+        max_iter=200,
+        early_stopping=True,
+        n_iter_no_change=3,
+        tol=1e-3,
+        verbose=True,
+    )
+    est.fit(X[:1000], y[:1000], X_val=X[1000:], y_val=y[1000:])
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    best_epoch = 1 + int(np.argmin(est.validation_loss_curve_))
+    assert last.startswith("Training stopped: the validation loss did not improve")
+    assert f"Restored the best weights, from epoch {best_epoch} " in last
 
 
 # --------------------------------------------------------------------------
@@ -368,7 +397,13 @@ def test_partial_fit_failing_mid_training_leaves_the_state_untouched(
     with pytest.raises(RuntimeError, match="interrupted"):
         est.partial_fit(X, y)
     monkeypatch.undo()
-    assert_array_equal(est._state.params, reference._state.params)
+    assert_array_equal(_first_coef(est), _first_coef(reference))
+    for name in ("first_moment", "velocity"):
+        if name in reference._training_state["optimizer"]:
+            assert_array_equal(
+                est._training_state["optimizer"][name],
+                reference._training_state["optimizer"][name],
+            )
     est.partial_fit(X, y)
     reference.partial_fit(X, y)
     assert_array_equal(est.predict_proba(X), reference.predict_proba(X))
@@ -376,12 +411,29 @@ def test_partial_fit_failing_mid_training_leaves_the_state_untouched(
 
 def test_training_continues_from_the_restored_best_weights(make, digits):
     X, y = digits
-    est = make(
-        random_state=0, max_iter=200, early_stopping=True, n_iter_no_change=3, tol=0
-    ).fit(X, y)
-    restored = est._state.layout.pack(*est._fitted_params(), est._state.params.dtype)
-    assert_array_equal(est._state.params, restored)
-    assert_array_equal(est._state.solution, restored)
+    params = dict(
+        random_state=0, early_stopping=True, shuffle=False, tol=0, monitor="accuracy"
+    )
+    est = make(max_iter=200, n_iter_no_change=3, learning_rate_init=0.05, **params)
+    est.fit(X, y)
+    state = est._training_state
+    best_epoch = 1 + int(np.argmax(est.validation_scores_))
+    assert best_epoch < est.n_iter_
+    # The iterate average, when there is one, is the fitted solution; the
+    # optimizer state stored beside it is that of the restored epoch: a
+    # partial_fit continues from there exactly like an uninterrupted run that
+    # had stopped at the best epoch.
+    if state["average"] is not None:
+        assert_array_equal(state["average"]["average"][: _first_coef(est).size],
+                           _first_coef(est).ravel())
+    stopped_there = make(max_iter=best_epoch, n_iter_no_change=1000, learning_rate_init=0.05, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        stopped_there.fit(X, y)
+    assert_array_equal(_first_coef(stopped_there), _first_coef(est))
+    est.partial_fit(X, y)
+    stopped_there.partial_fit(X, y)
+    assert_array_equal(_first_coef(stopped_there), _first_coef(est))
 
 
 def test_average_zero_means_no_averaging(small):

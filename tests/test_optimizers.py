@@ -1,16 +1,21 @@
 """Tests of the update rules and schedules in ``skmnist._optimizers``."""
 
+import copy
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from skmnist._compiled import compiled_kernels, numpy_kernels
 from skmnist._optimizers import (
     ADAPTIVE_DIVISOR,
     ADAPTIVE_MIN_LEARNING_RATE,
     AdamOptimizer,
     IterateAverage,
     SGDOptimizer,
+    make_optimizer,
 )
+from skmnist._trainer import OptimizerSettings
 
 
 def _sgd(
@@ -259,6 +264,37 @@ def test_invscaling_learning_rate_and_update(rng, power_t):
         assert_allclose(params, expected, rtol=1e-13)
 
 
+@pytest.mark.parametrize("power_t", [0.5, 1.0])
+def test_invscaling_continues_from_n_updates_before(rng, power_t):
+    """Given the updates the parameters received before (a warm start), a fresh
+    optimizer's step sizes continue the decay bit for bit instead of restarting."""
+    n, lr_init = 6, 0.2
+    gradients = [rng.normal(size=n) for _ in range(8)]
+    start = rng.normal(size=n)
+
+    params = start.copy()
+    through = _sgd(n, lr=lr_init, schedule="invscaling", power_t=power_t)
+    rates = []
+    for g in gradients:
+        through.step(params, g.copy())
+        rates.append(through.learning_rate)
+
+    resumed = start.copy()
+    first = _sgd(n, lr=lr_init, schedule="invscaling", power_t=power_t)
+    for g in gradients[:5]:
+        first.step(resumed, g.copy())
+    second = _sgd(n, lr=lr_init, schedule="invscaling", power_t=power_t)
+    for n_updates_before, g in enumerate(gradients[5:], start=5):
+        second.step(resumed, g.copy(), n_updates_before=n_updates_before)
+        assert second.learning_rate == rates[n_updates_before]
+        assert second.learning_rate == lr_init / (n_updates_before + 1) ** power_t
+    assert_array_equal(resumed, params)
+
+    restarted = _sgd(n, lr=lr_init, schedule="invscaling", power_t=power_t)
+    restarted.step(start.copy(), gradients[5].copy())  # own count: from the top
+    assert restarted.learning_rate == lr_init
+
+
 def test_constant_schedule_keeps_learning_rate():
     """The constant schedule never changes the step size."""
     opt = _sgd(4, lr=0.3, schedule="constant")
@@ -337,13 +373,12 @@ def test_iterate_average_is_mean_after_start(rng, start_after):
     params = rng.normal(size=7)
     avg = IterateAverage(params, start_after=start_after)
     batch = 10
-    seen = 0
     averaged = []
-    for _ in range(12):
+    for n_batches in range(1, 13):
         params += rng.normal(size=7)  # a new iterate, same array
-        seen += batch
-        avg.update(params, seen)
-        if seen > start_after:
+        avg.update(params, batch)
+        assert avg.n_seen == n_batches * batch
+        if avg.n_seen > start_after:
             averaged.append(params.copy())
             assert_allclose(
                 avg.solution(params),
@@ -356,6 +391,26 @@ def test_iterate_average_is_mean_after_start(rng, start_after):
             assert avg.solution(params) is params
             assert avg.average is not params
         assert avg.n_averaged == len(averaged)
+    assert len(averaged) == 12 - start_after // batch
+
+
+@pytest.mark.parametrize("start_after, first_averaged", [(20, 2), (21, 3), (0, 0)])
+def test_iterate_average_counts_its_own_samples(rng, start_after, first_averaged):
+    """start_after counts the samples of this average's own updates, batch sizes
+    summed (uneven last batches included), and averaging starts once *more*
+    than start_after were seen: a model trained long before (a warm start or
+    earlier partial_fit calls) does not make the average start early."""
+    params = rng.normal(size=4)
+    avg = IterateAverage(params, start_after=start_after)
+    iterates = []
+    for index, n_rows in enumerate([7, 7, 7, 3, 7]):
+        params += rng.normal(size=4)
+        iterates.append(params.copy())
+        avg.update(params, n_rows)
+        assert (avg.solution(params) is params) == (index < first_averaged)
+    assert avg.n_seen == 31
+    assert avg.n_averaged == 5 - first_averaged
+    assert_allclose(avg.average, np.mean(iterates[first_averaged:], axis=0))
 
 
 def test_iterate_average_float32(rng):
@@ -366,7 +421,7 @@ def test_iterate_average_float32(rng):
     for t in range(1, 5):
         params *= np.float32(0.5)
         params += np.float32(t)
-        avg.update(params, t)
+        avg.update(params, 16)
         iterates.append(params.astype(np.float64))
     assert avg.average.dtype == np.float32
     assert_allclose(avg.average, np.mean(iterates, axis=0), rtol=1e-6)
@@ -399,3 +454,181 @@ def test_step_adds_the_l2_penalty_once_to_the_weights_only(kernel_path, make, dt
     assert penalized.dtype == dtype
     assert_allclose(penalized, by_hand, rtol=1e-5 if dtype == np.float32 else 1e-12)
     assert not np.allclose(penalized, start)
+
+
+# --------------------------------------------------------------------------
+# State: what a later call continues from
+
+
+def _assert_same_state(state, expected):
+    assert state.keys() == expected.keys()
+    for name, value in expected.items():
+        if isinstance(value, np.ndarray):
+            assert state[name].dtype == value.dtype
+            assert_array_equal(state[name], value)
+        else:
+            assert state[name] == value
+
+
+def _state_arrays(owner, state):
+    return [
+        (getattr(owner, name), value)
+        for name, value in state.items()
+        if isinstance(value, np.ndarray)
+    ]
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("schedule", ["invscaling", "adaptive"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_optimizer_state_dict_round_trip_continues_bit_identically(
+    rng, kind, schedule, dtype
+):
+    """state_dict() is a copy (training on leaves it as it was); an optimizer
+    loaded from it, on the same parameters, takes exactly the same steps."""
+    n = 16
+    gradients = [rng.normal(size=n).astype(dtype) for _ in range(6)]
+    params = rng.normal(size=n).astype(dtype)
+    original = _optimizers(n, dtype, schedule)[kind]
+    for grads in gradients[:3]:
+        original.step(params, grads.copy())
+    original.reduce_on_plateau()  # only "adaptive" changes its step
+    state = original.state_dict()
+    frozen = copy.deepcopy(state)
+    saved = params.copy()
+    for grads in gradients[3:]:
+        original.step(params, grads.copy())
+    _assert_same_state(state, frozen)
+    for array, value in _state_arrays(original, state):
+        assert not np.shares_memory(array, value)
+
+    loaded = _optimizers(n, dtype, schedule)[kind]
+    loaded.load_state_dict(state)
+    for array, value in _state_arrays(loaded, state):
+        assert not np.shares_memory(array, value)  # loading copies in
+    for grads in gradients[3:]:
+        loaded.step(saved, grads.copy())
+    assert saved.dtype == dtype
+    assert_array_equal(saved, params)
+    _assert_same_state(loaded.state_dict(), original.state_dict())
+    assert loaded.n_steps == 6
+
+
+@pytest.mark.parametrize("n_updates_saved", [1, 4])
+def test_iterate_average_state_dict_round_trip(rng, n_updates_saved):
+    """Saved before or after averaging began, the average goes on bit for bit."""
+    iterates = [rng.normal(size=5) for _ in range(7)]
+    original = IterateAverage(iterates[0], start_after=15)
+    for params in iterates[:n_updates_saved]:
+        original.update(params, 10)
+    state = original.state_dict()
+    frozen = copy.deepcopy(state)
+    for params in iterates[n_updates_saved:]:
+        original.update(params, 10)
+    _assert_same_state(state, frozen)
+    assert not np.shares_memory(state["average"], original.average)
+
+    loaded = IterateAverage(np.zeros(5), start_after=0)
+    loaded.load_state_dict(state)
+    assert not np.shares_memory(state["average"], loaded.average)
+    for params in iterates[n_updates_saved:]:
+        loaded.update(params, 10)
+    assert loaded.n_seen == 70 and loaded.n_averaged == 6
+    assert_array_equal(loaded.average, original.average)
+    assert_allclose(loaded.average, np.mean(iterates[1:], axis=0), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# make_optimizer
+
+
+def _settings(solver, **changes):
+    settings = dict(
+        solver=solver,
+        learning_rate_init="auto",
+        schedule="invscaling",
+        power_t=0.3,
+        momentum=0.7,
+        nesterovs_momentum=True,
+        beta_1=0.8,
+        beta_2=0.95,
+        epsilon=1e-6,
+    )
+    return OptimizerSettings(**{**settings, **changes})
+
+
+def test_make_optimizer_adam_takes_the_settings_and_the_resolved_step():
+    adam = make_optimizer(_settings("adam"), 9, np.float32, 0.05)
+    assert isinstance(adam, AdamOptimizer)
+    assert (adam.beta_1, adam.beta_2, adam.epsilon) == (0.8, 0.95, 1e-6)
+    assert adam.learning_rate_init == adam.learning_rate == 0.05  # not "auto"
+    assert (adam.schedule, adam.power_t) == ("invscaling", 0.3)
+    assert adam.first_moment.shape == adam.second_moment.shape == (9,)
+    assert adam.first_moment.dtype == np.float32
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_make_optimizer_sgd_takes_the_settings_and_the_resolved_step(nesterov):
+    sgd = make_optimizer(
+        _settings("sgd", nesterovs_momentum=nesterov), 4, np.float64, 0.2
+    )
+    assert isinstance(sgd, SGDOptimizer)
+    assert (sgd.momentum, sgd.nesterov) == (0.7, nesterov)
+    assert sgd.learning_rate == 0.2 and sgd.power_t == 0.3
+    assert sgd.velocity.shape == (4,) and sgd.velocity.dtype == np.float64
+
+
+# --------------------------------------------------------------------------
+# Adam where the squared gradient overflows
+
+N_OVERFLOW = 12
+
+
+def _adam_on_huge_gradients():
+    """Four float32 Adam steps where every third gradient squares beyond float32.
+
+    Returns the parameters before and after, and the optimizer.
+    """
+    rng = np.random.default_rng(1)
+    start = rng.normal(size=N_OVERFLOW).astype(np.float32)
+    params = start.copy()
+    adam = AdamOptimizer(
+        N_OVERFLOW, np.float32, 0.01, "constant", 0.5, 0.9, 0.999, 1e-8
+    )
+    for _ in range(4):
+        grads = rng.normal(size=N_OVERFLOW).astype(np.float32)
+        grads[::3] = np.float32(3e19)  # its square, 9e38, is beyond 3.4e38
+        # The NumPy path warns of the overflow it handles.
+        with np.errstate(over="ignore"):
+            adam.step(params, grads, 0.05, 8)
+    return start, params, adam
+
+
+def test_adam_overflowing_square_freezes_the_coordinate_without_nan(kernel_path):
+    """Where g * g overflows, v is inf and the step m / (sqrt(v) + eps) is zero:
+    the coordinate stays put (it must not become NaN, as inf - inf would make
+    it), and the other coordinates train on."""
+    start, params, adam = _adam_on_huge_gradients()
+    assert params.dtype == np.float32
+    assert np.all(np.isfinite(params)) and np.all(np.isfinite(adam.first_moment))
+    huge = np.arange(N_OVERFLOW) % 3 == 0
+    assert np.all(np.isposinf(adam.second_moment[huge]))
+    assert np.all(np.isfinite(adam.second_moment[~huge]))
+    assert_array_equal(params[huge], start[huge])
+    assert np.all(params[~huge] != start[~huge])
+
+
+def test_adam_numpy_path_matches_the_kernel_bit_for_bit_on_overflow():
+    """The NumPy path's pass-by-pass arithmetic is the kernel's, overflow included."""
+    if compiled_kernels() is None:
+        pytest.skip(
+            "numba is not installed (pip install 'skmnist[fast]') or is switched "
+            "off by SKMNIST_NUMBA=0; the NumPy path is tested on its own"
+        )
+    _, compiled_params, compiled_adam = _adam_on_huge_gradients()
+    with numpy_kernels():
+        _, numpy_params, numpy_adam = _adam_on_huge_gradients()
+    assert not np.any(np.isnan(numpy_params))
+    assert_array_equal(compiled_params, numpy_params)
+    assert_array_equal(compiled_adam.first_moment, numpy_adam.first_moment)
+    assert_array_equal(compiled_adam.second_moment, numpy_adam.second_moment)
