@@ -14,11 +14,36 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
 
     The network of the Coursera ex4 exercise (400-25-10, sigmoid) and of
     "Deep Learning from Scratch"'s ``TwoLayerNet`` (784-50-10), as a
-    scikit-learn estimator. It is meant as a drop-in for
-    :class:`~sklearn.neural_network.MLPClassifier` with one hidden layer:
-    the parameter names and fitted attributes are MLPClassifier's, plus
-    dropout, a user-given validation set and early stopping that restores
-    the best weights.
+    scikit-learn estimator. Where it shares a name with
+    :class:`~sklearn.neural_network.MLPClassifier` with one hidden layer
+    (``n_hidden=n`` for ``hidden_layer_sizes=(n,)``), it means what
+    MLPClassifier means: ``n_iter_`` counts the epochs of the last call,
+    ``n_iter_no_change`` stops after more than that many epochs without
+    progress (``np.inf`` never), ``best_validation_score_`` is the best
+    validation accuracy. Beyond it: dropout, training-time augmentation, a
+    validation set of your own, and early stopping that restores the best
+    weights together with their optimizer state.
+
+    Deliberate differences from MLPClassifier (scikit-learn's own MLP tests,
+    ported in ``tests/test_sklearn_mlp_port.py``, pass except where they
+    read MLPClassifier's private attributes):
+
+    - binary problems get two softmax outputs (``n_outputs_ == 2``), not one
+      logistic unit;
+    - ``alpha`` is per sample (see below);
+    - early stopping watches the validation *loss* by default
+      (``monitor="loss"``; ``"accuracy"`` is MLPClassifier's quantity): it
+      chose better weights in every case of
+      ``benchmarks/bench_early_stopping_monitor.py``; either way the best
+      weights are restored, also when ``max_iter`` ends the run;
+    - the validation split keeps identical samples together and stratifies
+      by weight, and a class too small to stratify stays in training;
+    - "invscaling" decays per update, ``learning_rate_init / (k + 1) **
+      power_t`` at the ``k``-th update over all calls (MLPClassifier: per
+      epoch, by samples seen), so that a weight of ``k`` equals ``k``
+      repetitions;
+    - ``partial_fit`` refuses changed architecture or optimizer parameters
+      instead of silently ignoring them.
 
     The objective is the ``sample_weight``-weighted mean cross-entropy plus
     ``alpha / 2 * (||W1||^2 + ||W2||^2)``. Note that MLPClassifier divides its
@@ -47,7 +72,9 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         Step-size schedule (see :class:`SoftmaxSGDClassifier`).
     learning_rate_init : float or "auto", default=1e-3
         Initial step size. "auto" is 1e-3 for "adam" and, for "sgd",
-        ``10 / mean(||x||^2 + 1)`` (0.1 for MNIST pixels / 255).
+        ``min(0.05, 10 / mean(||x||^2 + 1)) * sqrt(min(1, batch_size / 200))``
+        (0.05 for MNIST pixels / 255 in batches of 200), computed without
+        overflow; a step too small for the data's dtype is refused.
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule.
     momentum : float, default=0.9
@@ -67,8 +94,11 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         an int gives bit-identical fits.
     tol : float, default=1e-4
         Improvement that counts as progress.
-    n_iter_no_change : int, default=10
-        Epochs (validation checks) without progress before stopping.
+    n_iter_no_change : int or np.inf, default=10
+        Training stops once *more than* this many epochs in a row failed to
+        improve the training loss (or, with early stopping, the validation
+        quantity) by ``tol``, as in MLPClassifier; ``np.inf`` never stops
+        early.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` (stratified, duplicates kept
         together), stop when the validation quantity stops improving and
@@ -76,7 +106,8 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
     validation_fraction : float, default=0.1
         Fraction held out for early stopping.
     monitor : {"loss", "accuracy"}, default="loss"
-        Validation quantity early stopping watches.
+        Validation quantity early stopping watches (MLPClassifier's is
+        "accuracy"; see the differences above).
     patience, patience_increase, improvement_threshold, validation_frequency
         The Theano tutorial's patience rule (see
         :class:`SoftmaxSGDClassifier`); ``patience=None`` uses
@@ -86,9 +117,17 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.
     average : bool or int, default=False
-        Average the iterates (an int: start after that many samples).
+        Average the iterates (an int: start after that many samples of this
+        ``fit``, or of the ``partial_fit`` calls since the first).
+    augment : callable or None, default=None
+        Training-time augmentation: called as ``augment(X_batch, rng)`` on
+        each dense training minibatch (a copy) with a
+        :class:`numpy.random.Generator`, it returns the batch to train on;
+        never applied at predict time nor to validation data. See
+        :mod:`skmnist.augmentation`.
     verbose : bool or int, default=False
-        Print the loss every epoch.
+        Print the loss every epoch, and at the end why training stopped
+        and which epoch's weights were restored.
 
     Attributes
     ----------
@@ -110,23 +149,28 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
     out_activation_ : str
         "softmax".
     n_iter_ : int
-        Epochs run.
+        Epochs run by the last ``fit`` (1 after a ``partial_fit``).
     t_ : int
-        Training samples seen.
+        Training samples seen over all calls (warm starts and
+        ``partial_fit`` included).
     loss_ : float
         Training loss of the last epoch.
     best_loss_ : float or None
         Lowest training loss (None when a validation set is monitored).
     loss_curve_ : list of float
-        Training loss of each epoch.
+        Training loss of each epoch: the weighted mean cross-entropy of the
+        samples trained on, plus the penalty; continued by warm starts and
+        ``partial_fit``.
     validation_scores_ : list of float or None
         Validation accuracy at each check.
     validation_loss_curve_ : list of float or None
         Validation cross-entropy at each check.
     best_validation_score_ : float or None
-        Validation accuracy of the restored (best) weights.
+        Best validation accuracy of the last ``fit`` (MLPClassifier's
+        meaning). With ``monitor="accuracy"`` the restored weights score it.
     best_validation_loss_ : float or None
-        Validation cross-entropy of the restored weights.
+        Lowest validation cross-entropy of the last ``fit``; with
+        ``monitor="loss"`` the restored weights score it.
 
     See Also
     --------

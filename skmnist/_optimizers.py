@@ -78,8 +78,10 @@ class _Optimizer:
             n_updates_before = self.n_steps
         self.n_steps += 1
         if self.schedule == "invscaling":
-            decay = (n_updates_before + 1.0) ** self.power_t
-            self.learning_rate = self.learning_rate_init / decay
+            # NumPy's power saturates to inf (a zero step) where Python's raises.
+            with np.errstate(over="ignore"):
+                decay = np.power(n_updates_before + 1.0, self.power_t)
+            self.learning_rate = float(self.learning_rate_init / decay)
         self._update(params, grads, alpha, n_penalized, compiled_kernels())
 
     def _add_penalty(self, params, grads, alpha, n_penalized):

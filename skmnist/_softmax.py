@@ -19,6 +19,15 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     (``average=True``), which lets constant-step SGD settle at the optimum
     instead of bouncing around it.
 
+    Names shared with :class:`~sklearn.linear_model.SGDClassifier` mean what
+    they mean there: ``n_iter_no_change`` stops after that many epochs
+    without progress, ``n_iter_`` counts the epochs of the last call, early
+    stopping is scored on a held-out ``validation_fraction``. Differences:
+    early stopping watches the validation loss by default (``monitor``) and
+    restores the best weights; the split keeps duplicates together; the
+    defaults suit MNIST (``n_iter_no_change=3``, averaging on, a step scaled
+    to the data).
+
     Parameters
     ----------
     alpha : float, default=1e-5
@@ -28,13 +37,16 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         Update rule: SGD with momentum, or Adam.
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
         Step-size schedule. "invscaling" uses
-        ``learning_rate_init / t ** power_t`` at the ``t``-th update;
+        ``learning_rate_init / (k + 1) ** power_t`` at the ``k``-th update
+        (counted from 0 over every call that trained the model, so warm
+        starts and ``partial_fit`` continue the decay);
         "adaptive" divides the step by 5 whenever ``n_iter_no_change``
         epochs pass without improving by ``tol``.
     learning_rate_init : float or "auto", default="auto"
         Initial step size. "auto" scales it to the data: for "sgd",
-        ``30 / mean(||x||^2 + 1)`` (0.3 for MNIST pixels / 255, smaller for
-        unscaled features); for "adam", 0.01.
+        ``min(1, 30 / mean(||x||^2 + 1))`` (0.3 for MNIST pixels / 255,
+        smaller for unscaled features; computed without overflow, and a step
+        too small for the data's dtype is refused); for "adam", 0.01.
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule.
     momentum : float, default=0.9
@@ -55,8 +67,9 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     tol : float, default=1e-3
         Improvement of the training loss (or, with early stopping, of the
         monitored validation quantity) that counts as progress.
-    n_iter_no_change : int, default=3
-        Epochs (validation checks) without progress before stopping.
+    n_iter_no_change : int or np.inf, default=3
+        Training stops once this many epochs in a row failed to improve by
+        ``tol``, as in SGDClassifier; ``np.inf`` never stops early.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified,
         duplicates kept together), stop when the validation quantity stops
@@ -83,9 +96,17 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     warm_start : bool, default=False
         Start ``fit`` from the previous solution.
     average : bool or int, default=True
-        Average the SGD iterates (an int: start after that many samples).
+        Average the SGD iterates (an int: start after that many samples of
+        this ``fit``, or of the ``partial_fit`` calls since the first).
+    augment : callable or None, default=None
+        Training-time augmentation: called as ``augment(X_batch, rng)`` on
+        each dense training minibatch (a copy) with a
+        :class:`numpy.random.Generator`, it returns the batch to train on;
+        never applied at predict time nor to validation data. See
+        :mod:`skmnist.augmentation`.
     verbose : bool or int, default=False
-        Print the loss every epoch.
+        Print the loss every epoch, and at the end why training stopped and
+        which epoch's weights were restored.
 
     Attributes
     ----------
@@ -101,23 +122,28 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Feature names, when ``X`` had string column names.
     n_iter_ : int
-        Epochs run.
+        Epochs run by the last ``fit`` (1 after a ``partial_fit``).
     t_ : int
-        Training samples seen (counting each epoch's training samples).
+        Training samples seen over all calls (warm starts and
+        ``partial_fit`` included).
     loss_ : float
         Training loss of the last epoch.
     best_loss_ : float or None
         Lowest training loss (None when a validation set is monitored).
     loss_curve_ : list of float
-        Training loss of each epoch.
+        Training loss of each epoch: the weighted mean cross-entropy of the
+        samples trained on, plus the penalty; continued by warm starts and
+        ``partial_fit``.
     validation_scores_ : list of float or None
         Validation accuracy at each check (None without validation).
     validation_loss_curve_ : list of float or None
         Validation cross-entropy at each check.
     best_validation_score_ : float or None
-        Validation accuracy of the restored (best) weights.
+        Best validation accuracy of the last ``fit``. With
+        ``monitor="accuracy"`` the restored weights score it.
     best_validation_loss_ : float or None
-        Validation cross-entropy of the restored weights.
+        Lowest validation cross-entropy of the last ``fit``; with
+        ``monitor="loss"`` the restored weights score it.
 
     See Also
     --------
@@ -135,6 +161,9 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
     >>> round(clf.score(X / 16, y), 2) > 0.95
     True
     """
+
+    # SGDClassifier's count: stop after n_iter_no_change epochs without progress.
+    _n_iter_no_change_strict = False
 
     def __init__(
         self,

@@ -265,7 +265,12 @@ class Trainer:
             model.initialize(*layout.views(params), rngs["init"])
         else:
             params = start.params.astype(dtype, copy=True)
-        learning_rate_init = self._learning_rate_init(data, dtype)
+        # The batch size asked for, not the one the data allows: the step
+        # must not depend on how many samples there are (a weight of k must
+        # train as k repetitions do).
+        nominal_batch = 200 if config.batch_size == "auto" else config.batch_size
+        learning_rate_init = self._learning_rate_init(data, dtype, nominal_batch)
+        _check_representable(config.optimizer, dtype)
         optimizer = make_optimizer(config.optimizer, layout.n_params, dtype, learning_rate_init)
         average = None
         if config.average is not False and config.average is not None:
@@ -282,12 +287,12 @@ class Trainer:
             layout, params, optimizer, average, rngs, start.t, start.n_updates
         )
 
-    def _learning_rate_init(self, data, dtype):
+    def _learning_rate_init(self, data, dtype, batch_size):
         settings = self.config.optimizer
         if settings.learning_rate_init != "auto":
             return float(settings.learning_rate_init)
         squared_norm = mean_squared_norm(data.X, data.sample_weight)
-        step = self.model.auto_learning_rate(settings.solver, squared_norm)
+        step = self.model.auto_learning_rate(settings.solver, squared_norm, batch_size)
         if not step >= np.finfo(dtype).tiny:
             raise ValueError(
                 f'learning_rate_init="auto" gives a step of {step:g} for features '
@@ -574,6 +579,16 @@ class VerboseReport:
                 f"(validation loss {loss:.6f}, validation score {accuracy:.6f})."
             )
         print(message, file=sys.stdout, flush=True)
+
+
+def _check_representable(settings, dtype):
+    """Refuse an Adam epsilon that rounds to zero in the data's dtype (0/0 steps)."""
+    if settings.solver == "adam" and not np.dtype(dtype).type(settings.epsilon) > 0:
+        raise ValueError(
+            f"epsilon={settings.epsilon:g} rounds to 0 in {np.dtype(dtype).name}, "
+            "which makes Adam divide 0 by 0; use epsilon >= "
+            f"{np.finfo(dtype).tiny:g} or train on float64 data."
+        )
 
 
 def _batch_size(batch_size, n_samples):

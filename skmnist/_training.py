@@ -139,7 +139,9 @@ def training_weights(weight, dtype, normalize):
     if np.all(weight == weight[0]) and (normalize or weight[0] == 1):
         return None
     if normalize:
-        weight = weight / weight.mean(dtype=np.float64)
+        # Divided by the largest first: the mean of weights near 1e308 overflows.
+        weight = weight / weight.max()
+        weight /= weight.mean()
     cast = weight.astype(dtype, copy=False)
     if not np.all(np.isfinite(cast)) or np.any(cast[weight > 0] == 0):
         raise ValueError(
