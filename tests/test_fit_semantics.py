@@ -53,6 +53,15 @@ def assert_same_weights(a, b, **tolerance):
         assert_allclose(x, y, **tolerance)
 
 
+def _penalty(clf):
+    """``alpha / 2`` times the squared norm of the weights (not the biases)."""
+    if isinstance(clf, TwoLayerMLPClassifier):
+        squared = sum(float((w**2).sum()) for w in clf.coefs_)
+    else:
+        squared = float((clf.coef_**2).sum())
+    return clf.alpha / 2 * squared
+
+
 def max_weight_difference(a, b):
     return max(np.abs(x - y).max() for x, y in zip(weights_of(a), weights_of(b)))
 
@@ -86,25 +95,37 @@ def data(digits):
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_patience_partial_epoch_reports_the_mean_loss_of_its_batches(Estimator, digits):
-    # The issue's reproduction, with a step too small to change the loss:
-    # every epoch's mean loss is then the starting loss, the partial one too
-    # (it was divided by the full sample count, ~60 times too small).
+    # The issue's configuration, with a step too small to move the weights
+    # and no shuffling, so that each epoch's loss is known: the mean loss of
+    # the model on the rows it went through. The epoch the patience cut short
+    # went through the first rows only (it was divided by all of them, and
+    # came out ~60 times too small).
     X, y = digits
+    X_train, y_train = X[:1000], y[:1000]
     clf = make(
         Estimator,
         solver="sgd",
         learning_rate_init=1e-9,
         average=False,
+        shuffle=False,
         early_stopping=True,
         patience=18,
         patience_increase=1.0,
         validation_frequency=3,
         batch_size=100,
         max_iter=20,
-    ).fit(X, y)
-    assert clf.n_iter_ == 2, "the patience runs out early in epoch 2"
-    assert clf.t_ < 2 * len(y) * (1 - clf.validation_fraction)
-    assert_allclose(clf.loss_curve_, clf.loss_curve_[0], rtol=1e-5)
+    ).fit(X_train, y_train, X_val=X[1000:1300], y_val=y[1000:1300])
+    rows_in_last_epoch = clf.t_ - (clf.n_iter_ - 1) * 1000
+    assert 0 < rows_in_last_epoch < 1000, "the patience runs out within an epoch"
+    assert clf.n_iter_ < 20
+
+    def mean_loss(rows):
+        proba = clf.predict_proba(X_train[rows])
+        return log_loss(y_train[rows], proba, labels=CLASSES) + _penalty(clf)
+
+    full_epoch = mean_loss(slice(None))
+    assert_allclose(clf.loss_curve_[:-1], full_epoch, rtol=1e-6)
+    assert_allclose(clf.loss_, mean_loss(slice(rows_in_last_epoch)), rtol=1e-6)
     assert clf.loss_ == clf.loss_curve_[-1]
 
 
@@ -325,14 +346,10 @@ def test_float32_and_float64_give_the_same_model(params, data):
 # ----------------------------------------------------------------------
 
 
-def _expected_loss(clf, X, y, sample_weight, alpha):
+def _expected_loss(clf, X, y, sample_weight):
     proba = clf.predict_proba(X)
     data_loss = log_loss(y, proba, sample_weight=sample_weight, labels=clf.classes_)
-    if isinstance(clf, TwoLayerMLPClassifier):
-        squared = sum(float((w**2).sum()) for w in clf.coefs_)
-    else:
-        squared = float((clf.coef_**2).sum())
-    return data_loss + alpha / 2 * squared
+    return data_loss + _penalty(clf)
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
@@ -359,7 +376,7 @@ def test_loss_is_the_weighted_mean_in_fit_and_partial_fit(
         partial = make(Estimator, **params)
         partial.partial_fit(X, y, classes=CLASSES, sample_weight=scale * weights)
         if expected is None:
-            expected = _expected_loss(partial, X, y, weights, alpha)
+            expected = _expected_loss(partial, X, y, weights)
         assert_allclose(partial.loss_, expected, rtol=1e-6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -881,11 +898,9 @@ def test_warm_start_with_early_stopping_continues_from_the_restored_weights(
     clf.fit(data["X"], data["y"], **validation)
     restored_score = clf.score(data["X_val"], data["y_val"])
     assert restored_score == clf.best_validation_score_
-    n_scores = len(clf.validation_scores_)
     clf.set_params(learning_rate_init=1e-9).fit(data["X"], data["y"], **validation)
     # The new fit's first check scores (nearly) the weights it started from.
-    assert len(clf.validation_scores_) > n_scores
-    assert clf.validation_scores_[n_scores] == restored_score
+    assert clf.validation_scores_[-clf.n_iter_] == restored_score
     assert clf.score(data["X_val"], data["y_val"]) == clf.best_validation_score_
 
 
