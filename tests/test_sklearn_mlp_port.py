@@ -5,11 +5,18 @@ rewritten from their reasoning and run through :func:`mlp_classifier`, which
 builds a :class:`~skmnist.TwoLayerMLPClassifier` from MLPClassifier's
 arguments. Each test keeps scikit-learn's name. Where we differ on purpose
 (two softmax outputs for binary problems, ``alpha`` per sample, ``partial_fit``
-after early stopping, a class too small to stratify, divergence), the test
+after early stopping, a class too small to stratify, one class refused,
+divergence), the test
 asserts our documented behaviour and a comment says so. Assertions that read
 MLPClassifier's private attributes are replaced by public equivalents
 (``_optimizer.learning_rate`` by the step an update takes,
 ``_no_improvement_count`` by recounting ``loss_curve_``).
+
+Six tests scikit-learn runs on MLPRegressor only are ported on classification
+data, since their reasoning is not about regression: test_shuffle,
+test_nonfinite_params, test_mlp_loading_from_joblib_partial_fit,
+test_mlp_diverging_loss, test_mlp_sample_weight_with_early_stopping and
+test_minimum_input_sample_size.
 
 Omitted, one line each:
 
@@ -24,13 +31,9 @@ Omitted, one line each:
 - test_predict_proba_multilabel: multilabel targets.
 - test_mlp_regressor_dtypes_casting: MLPRegressor (the classifier twin is here).
 - test_mlp_vs_poisson_glm_equivalent: MLPRegressor's Poisson loss and lbfgs.
-- test_minimum_input_sample_size's, test_nonfinite_params',
-  test_mlp_diverging_loss' and test_mlp_loading_from_joblib_partial_fit's
-  regression setting: their reasoning is not about regression, so they are
-  ported on classification data.
-- The MLPRegressor (and lbfgs) parametrizations of the tests ported below,
-  several hidden layers (``hidden_layer_sizes=(5, 3)`` becomes ``(5,)``),
-  and test_partial_fit_errors' "lbfgs has no partial_fit" assertion.
+- Within ported tests: their MLPRegressor and lbfgs parametrizations, several
+  hidden layers (``(5, 3)`` becomes ``(5,)``), and test_partial_fit_errors'
+  "lbfgs has no partial_fit" assertion.
 """
 
 import re
@@ -278,7 +281,7 @@ def test_learning_rate_warmstart():
 def test_partial_fit_classes_error():
     # Different classes in a later partial_fit call are an error.
     X, y = [[3, 2]], [0]
-    clf = mlp_classifier(solver="sgd", alpha=0)
+    clf = mlp_classifier(solver="sgd", n_train=1, random_state=0)
     clf.partial_fit(X, y, classes=[0, 1])
     with pytest.raises(ValueError):
         clf.partial_fit(X, y, classes=[1, 2])
@@ -320,7 +323,7 @@ def test_partial_fit_unseen_classes():
 def test_partial_fit_errors():
     # Labels outside `classes` are refused.
     with pytest.raises(ValueError):
-        mlp_classifier(solver="sgd", alpha=0).partial_fit(
+        mlp_classifier(solver="sgd", n_train=2, random_state=0).partial_fit(
             [[3, 2], [1, 6]], [1, 0], classes=[2]
         )
 
@@ -401,14 +404,18 @@ def test_sparse_matrices(csr_container):
 
 def test_tolerance():
     # tol stops training well before max_iter.
-    clf = mlp_classifier(tol=0.5, max_iter=3000, solver="sgd", n_train=2)
+    clf = mlp_classifier(
+        tol=0.5, max_iter=3000, solver="sgd", n_train=2, random_state=0
+    )
     clf.fit([[3, 2], [1, 6]], [1, 0])
     assert clf.max_iter > clf.n_iter_
 
 
 def test_verbose_sgd(capsys):
     X, y = [[3, 2], [1, 6]], [1, 0]
-    clf = mlp_classifier(2, solver="sgd", max_iter=2, verbose=10, n_train=2)
+    clf = mlp_classifier(
+        2, solver="sgd", max_iter=2, verbose=10, n_train=2, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
@@ -441,18 +448,44 @@ def test_early_stopping(seed):
     assert mlp.best_loss_ is not None
 
 
+def replay_adaptive_schedule(loss_curve, tol, n_iter_no_change, learning_rate):
+    """Replay MLPClassifier's "adaptive" rule on ``loss_curve_``.
+
+    Return the epoch at which it stops (None if it never does) and the
+    learning rate at that point.
+    """
+    best, count = np.inf, 0
+    for epoch, loss in enumerate(loss_curve, start=1):
+        count = count + 1 if loss > best - tol else 0
+        best = min(best, loss)
+        if count > n_iter_no_change:
+            if learning_rate <= 1e-6:
+                return epoch, learning_rate
+            learning_rate /= 5
+            count = 0
+    return None, learning_rate
+
+
 def test_adaptive_learning_rate():
-    # "adaptive" divides the rate by 5 at each plateau and stops once it is
-    # below 1e-6. MLPClassifier reads the final rate off its private optimizer;
-    # here the epoch count says it: with tol=0.5 every epoch after the first
-    # is a non-improvement, a plateau is n_iter_no_change + 1 of them, and
-    # 1e-3 needs five divisions to fall below 1e-6, the sixth plateau stops.
+    # "adaptive" divides the rate by 5 whenever the loss stalls and stops once
+    # it is below 1e-6. MLPClassifier reads the final rate off its private
+    # optimizer; here the rule is replayed on loss_curve_: the fit must stop
+    # at the epoch the rule stops at, with the rate then below 1e-6.
     clf = mlp_classifier(
-        tol=0.5, max_iter=3000, solver="sgd", learning_rate="adaptive", n_train=2
+        tol=0.5,
+        max_iter=3000,
+        solver="sgd",
+        learning_rate="adaptive",
+        n_train=2,
+        random_state=0,
     )
     clf.fit([[3, 2], [1, 6]], [1, 0])
     assert clf.max_iter > clf.n_iter_
-    assert clf.n_iter_ == 1 + 6 * (clf.n_iter_no_change + 1)
+    stop, final_rate = replay_adaptive_schedule(
+        clf.loss_curve_, clf.tol, clf.n_iter_no_change, clf.learning_rate_init
+    )
+    assert stop == clf.n_iter_
+    assert final_rate < 1e-6
 
 
 @SHORT_FIT
@@ -609,7 +642,9 @@ def test_preserve_feature_names():
     rng = np.random.RandomState(0)
     X = pd.DataFrame(data=rng.randn(10, 2), columns=["colname_a", "colname_b"])
     y = pd.Series(data=np.arange(10) % 2, name="colname_y")
-    model = mlp_classifier(early_stopping=True, validation_fraction=0.2, n_train=8)
+    model = mlp_classifier(
+        early_stopping=True, validation_fraction=0.2, n_train=8, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("error", UserWarning)
@@ -708,9 +743,8 @@ def test_mlp_sample_weight_with_early_stopping():
 def test_minimum_input_sample_size():
     # Too few samples to hold any out for validation: a clear error.
     # (MLPRegressor in scikit-learn; here two samples of two classes.)
-    X, _ = make_classification(
-        n_samples=20, n_features=5, n_informative=2, random_state=0
-    )
-    model = mlp_classifier(early_stopping=True, random_state=0, alpha=0)
+    X = np.random.RandomState(0).randn(2, 5)
+    model = mlp_classifier(early_stopping=True, random_state=0, n_train=2)
     with pytest.raises(ValueError, match="validation"):
-        model.fit(X[:2], [0, 1])
+        model.fit(X, [0, 1])
+    assert not hasattr(model, "coefs_")
