@@ -182,11 +182,16 @@ def test_n_iter_no_change_counts_as_scikit_learn_does(
     Estimator, n_iter_no_change, early_stopping, data
 ):
     # With tol=1e9 no epoch but the first counts as progress.
-    clf = make(Estimator, tol=1e9, n_iter_no_change=n_iter_no_change, max_iter=50)
+    clf = make(
+        Estimator,
+        tol=1e9,
+        n_iter_no_change=n_iter_no_change,
+        max_iter=50,
+        early_stopping=early_stopping,
+    )
     validation = (
         dict(X_val=data["X_val"], y_val=data["y_val"]) if early_stopping else {}
     )
-    clf.set_params(early_stopping=early_stopping)
     clf.fit(data["X_small"], data["y_small"], **validation)
     assert clf.n_iter_ == EPOCHS_TO_STOP[Estimator](n_iter_no_change)
     assert len(clf.loss_curve_) == clf.n_iter_
@@ -245,8 +250,10 @@ def test_n_iter_is_one_after_each_partial_fit(Estimator, data):
 
 
 def _softmax_sgd_epoch(coef, intercept, X, y, batch_size, rate_at):
-    """Plain-SGD epoch of softmax regression, by hand; ``rate_at(t)`` gives
-    the step size after ``t`` samples."""
+    """One plain-SGD epoch of softmax regression, computed by hand.
+
+    ``rate_at(t)`` is the step size after ``t`` samples of the epoch.
+    """
     coef, intercept = coef.copy(), intercept.copy()
     Y = np.eye(coef.shape[0])[y]
     for start in range(0, len(y), batch_size):
@@ -414,9 +421,8 @@ def test_average_start_in_partial_fit_counts_from_the_first_call(Estimator, data
     X, y = data["X_small"], data["y_small"]
     n = len(y)
     params = dict(solver="sgd", batch_size=50)
-    plain, late = make(Estimator, average=False, **params), make(
-        Estimator, average=5 * n // 2, **params
-    )
+    plain = make(Estimator, average=False, **params)
+    late = make(Estimator, average=5 * n // 2, **params)
     for call in range(3):
         plain.partial_fit(X, y, classes=CLASSES)
         late.partial_fit(X, y, classes=CLASSES)
@@ -944,7 +950,8 @@ def test_concurrent_predictions_from_threads_agree(Estimator, data):
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_weight_three_takes_three_times_the_step(Estimator, data):
-    # One plain-SGD step on one batch: the step is linear in the weights.
+    # One plain-SGD step on one batch: the step is linear in the sample
+    # weights, which partial_fit uses as given.
     X, y = data["X_small"], data["y_small"]
     clf = make(Estimator, **PLAIN_SGD, batch_size=len(y), learning_rate_init=0.05)
     start = clone(clf).set_params(learning_rate_init=1e-300)
@@ -989,6 +996,7 @@ def test_verbose_says_max_iter_ended_training(Estimator, data, capsys):
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize("patience", [None, 8])
+@SHORT_FIT
 def test_verbose_says_which_epoch_was_restored(Estimator, patience, data, capsys):
     clf = make(
         Estimator,
