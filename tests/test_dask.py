@@ -70,6 +70,40 @@ def test_grid_search_on_dask_gives_the_default_backends_results(client, split):
     assert workers and workers <= set(client.scheduler_info()["workers"])
 
 
+def halving_search(n_jobs):
+    # HalvingRandomSearchCV is experimental in scikit-learn: this import enables it.
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+
+    model = TwoLayerMLPClassifier(batch_size=32, random_state=0)
+    space = {"n_hidden": [8, 16, 32], "alpha": [1e-5, 1e-3, 1e-1]}
+    return HalvingRandomSearchCV(
+        model,
+        space,
+        resource="max_iter",
+        n_candidates=4,
+        factor=2,
+        min_resources=2,
+        max_resources=8,
+        cv=3,
+        random_state=0,
+        n_jobs=n_jobs,
+    )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_halving_search_over_epochs_runs_on_dask(client, split):
+    # The staged search the README recommends while dask-ml's
+    # HyperbandSearchCV fails with recent dask.
+    X, _, y, _ = split
+    default = halving_search(n_jobs=None).fit(X, y)
+    with joblib.parallel_backend("dask"):
+        on_dask = halving_search(n_jobs=-1).fit(X, y)
+    assert on_dask.n_resources_ == [2, 4, 8]
+    assert on_dask.best_params_ == default.best_params_
+    assert on_dask.best_estimator_.n_iter_ == 8
+
+
 def mlp():
     return TwoLayerMLPClassifier(n_hidden=64, batch_size=32, random_state=0)
 
