@@ -86,7 +86,11 @@ def main(argv=None):
 
     with connect(args.scheduler) as client:
         start = time.perf_counter()
-        backends = client.run(warm_kernels, estimator, grid, X[:50], y[:50])
+        # A few training rows (shuffled by the split, so of several classes).
+        rows = slice(0, 50)
+        backends = client.run(
+            warm_kernels, estimator, grid, X_train[rows], y_train[rows]
+        )
         warm_time = time.perf_counter() - start
         print(
             f"{len(backends)} workers warmed in {warm_time:.1f} s: "
