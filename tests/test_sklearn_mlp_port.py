@@ -246,12 +246,14 @@ def _step_at_a_constant_rate(mlp, rate, X, y):
 
 @SHORT_FIT
 def test_learning_rate_warmstart():
-    # Warm-started fits continue the "invscaling" schedule from the samples
-    # already seen: after two one-epoch fits on 4 samples, the next step uses
-    # learning_rate_init / (8 + 1) ** power_t, while "constant" stays at
-    # learning_rate_init. MLPClassifier reads the rate off its private
-    # optimizer; here it is read off the step, compared with a step taken at
-    # that constant rate from the same weights.
+    # Warm-started fits continue the "invscaling" schedule instead of
+    # restarting it. MLPClassifier decays by samples seen (8 after two
+    # one-epoch fits on 4 samples); ours, deliberately, by updates seen (2
+    # full-batch updates), so that a sample weight k trains like k copies:
+    # the next step uses learning_rate_init / (2 + 1) ** power_t, while
+    # "constant" stays at learning_rate_init. MLPClassifier reads the rate off
+    # its private optimizer; here it is read off the step, compared with a
+    # step taken at that constant rate from the same weights.
     X = np.array([[3, 2], [1, 6], [5, 6], [-2, -4]], dtype=float)
     y = np.array([1, 1, 1, 0])
     for learning_rate in ["invscaling", "constant"]:
@@ -269,7 +271,7 @@ def test_learning_rate_warmstart():
         mlp.fit(X, y)
         assert mlp.t_ == 8
         if learning_rate == "invscaling":
-            expected_rate = mlp.learning_rate_init / (8 + 1) ** mlp.power_t
+            expected_rate = mlp.learning_rate_init / (2 + 1) ** mlp.power_t
         else:
             expected_rate = mlp.learning_rate_init
         reference = _step_at_a_constant_rate(mlp, expected_rate, X, y)
