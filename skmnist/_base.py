@@ -453,10 +453,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
                 n_updates=state["n_updates"],
                 loss_curve=list(self.loss_curve_),
             )
-        if state["iterate"] is not None:
-            params = state["iterate"]
         return Start(
-            params=params,
+            params=params if state["iterate"] is None else state["iterate"],
+            solution=params,
             state=state,
             t=self.t_,
             n_updates=state["n_updates"],

@@ -47,10 +47,16 @@ class _Optimizer:
         self._scalar = np.dtype(dtype).type
         self._scratch = np.empty(n_params, dtype=dtype)
 
-    def state_dict(self):
-        """The state a later call continues from: plain scalars and array copies."""
+    def state_dict(self, copy=True):
+        """The state a later call continues from: plain scalars and arrays.
+
+        ``copy=False`` hands over the arrays themselves, for an optimizer
+        that will not step again.
+        """
         state = {name: getattr(self, name) for name in self._SCALARS}
-        state.update({name: getattr(self, name).copy() for name in self._ARRAYS})
+        for name in self._ARRAYS:
+            array = getattr(self, name)
+            state[name] = array.copy() if copy else array
         return state
 
     def load_state_dict(self, state):
@@ -219,17 +225,20 @@ class IterateAverage:
         self.n_averaged = 0
         self._scratch = np.empty_like(params)
 
-    def state_dict(self):
-        """Plain scalars and a copy of the average."""
+    def state_dict(self, copy=True):
+        """Plain scalars and the average (a copy unless ``copy=False``)."""
         return {
-            "average": self.average.copy(),
+            "average": self.average.copy() if copy else self.average,
             "start_after": self.start_after,
             "n_seen": self.n_seen,
             "n_averaged": self.n_averaged,
         }
 
-    def load_state_dict(self, state):
-        np.copyto(self.average, state["average"])
+    def load_state_dict(self, state, solution=None):
+        """Continue from a :meth:`state_dict`; ``solution`` stands in for a
+        missing average (the estimator keeps it as its fitted weights)."""
+        average = state["average"]
+        np.copyto(self.average, solution if average is None else average)
         self.start_after = state["start_after"]
         self.n_seen = state["n_seen"]
         self.n_averaged = state["n_averaged"]

@@ -158,14 +158,20 @@ class TrainingState:
     def to_dict(self):
         """The state as plain scalars, arrays and dicts (what pickles and skops keep).
 
-        The iterate is left out when it equals the solution the estimator
-        stores anyway.
+        Hands over its arrays: the state trains no more once exported. The
+        iterate is left out when it equals the solution the estimator stores
+        anyway.
         """
         averaging = self.average is not None and self.average.n_averaged
+        average = self.average
         return {
-            "iterate": self.params.copy() if averaging else None,
-            "optimizer": self.optimizer.state_dict(),
-            "average": None if self.average is None else self.average.state_dict(),
+            "iterate": self.params if averaging else None,
+            "optimizer": self.optimizer.state_dict(copy=False),
+            # The average is the solution, which the estimator keeps as its
+            # fitted weights: not stored twice.
+            "average": None if average is None else {
+                **average.state_dict(copy=False), "average": None
+            },
             "rngs": {name: rng.bit_generator.state for name, rng in self.rngs.items()},
             "t": self.t,
             "n_updates": self.n_updates,
@@ -226,7 +232,7 @@ class Trainer:
         run = _Run(self, state, data, validation, start)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
             run.fit_loop()
-        return TrainResult(state.solution.copy(), state.to_dict(), run.history)
+        return TrainResult(state.solution, state.to_dict(), run.history)
 
     # ------------------------------------------------------------------
     def _split(self, data, validation, start, split_rng):
@@ -281,7 +287,7 @@ class Trainer:
         if resumed is not None:
             optimizer.load_state_dict(resumed["optimizer"])
             if average is not None and resumed["average"] is not None:
-                average.load_state_dict(resumed["average"])
+                average.load_state_dict(resumed["average"], solution=start.solution)
             rngs = {name: _generator(state) for name, state in resumed["rngs"].items()}
         return TrainingState(
             layout, params, optimizer, average, rngs, start.t, start.n_updates
@@ -307,7 +313,8 @@ class Trainer:
 class Start:
     """Where a call starts from.
 
-    ``params`` (flat) to continue from, or None for fresh weights; ``state``
+    ``params`` (flat) to continue from, or None for fresh weights;
+    ``solution``, the fitted weights (the average, when averaging); ``state``
     (a :meth:`TrainingState.to_dict`) to resume the optimizer, the average and
     the random streams as well (``partial_fit``); ``t`` samples and
     ``n_updates`` updates seen before;
@@ -316,6 +323,7 @@ class Start:
     """
 
     params: Optional[np.ndarray] = None
+    solution: Optional[np.ndarray] = None
     state: Optional[dict] = None
     t: int = 0
     n_updates: int = 0
