@@ -438,6 +438,7 @@ class _Run:
 
     def _run_epoch(self):
         """Train one epoch; return True when training should stop."""
+        self.epoch = self.history.n_iter + 1
         state, data = self.state, self.data
         n_samples, batch_size = data.n_samples, self.batch_size
         order = state.rngs["shuffle"].permutation(n_samples) if self.config.shuffle else None
@@ -538,7 +539,7 @@ class _Run:
                 self.history.validation_loss_curve[-1],
                 self.history.validation_scores[-1],
             )
-            self.best = (self.state.snapshot(), self.history.n_iter, scores)
+            self.best = (self.state.snapshot(), self.epoch, scores)
         if not self.rule.should_stop(self.n_batches):
             return False
         if self.state.optimizer.reduce_on_plateau() and self.rule.postpone():

@@ -1,0 +1,150 @@
+"""The trainer on its own: a model object and arrays, no estimator."""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+import skmnist
+from skmnist._models import OneHiddenLayerModel, SoftmaxModel
+from skmnist._trainer import OptimizerSettings, Start, Trainer, TrainerConfig
+from skmnist._training import TrainingData
+
+ADAM = OptimizerSettings(
+    solver="adam",
+    learning_rate_init=1e-2,
+    schedule="constant",
+    power_t=0.5,
+    momentum=0.9,
+    nesterovs_momentum=True,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-8,
+)
+
+
+@pytest.fixture
+def arrays(digits):
+    X, y = digits
+    return X[:600], y[:600]
+
+
+def _train(arrays, model=None, listeners=(), start=None, **config):
+    X, y = arrays
+    config = TrainerConfig(optimizer=ADAM, **{"max_iter": 5, "tol": 0, **config})
+    trainer = Trainer(config, model or SoftmaxModel(), listeners)
+    return trainer.train(TrainingData(X, y, None), 10, seed=0, start=start)
+
+
+def test_the_trainer_never_imports_the_estimators():
+    """Data flows down: the trainer and what it uses know no estimator."""
+    package = Path(skmnist.__file__).parent
+    for name in ("_trainer.py", "_training.py", "_models.py", "_optimizers.py"):
+        tree = ast.parse((package / name).read_text())
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert not imported & {"_base", "_mlp", "_softmax"}, name
+
+
+def test_trains_a_model_on_arrays_alone(arrays):
+    result = _train(arrays, OneHiddenLayerModel(16, "relu"))
+    history = result.history
+    assert history.n_iter == 5 and history.t == 5 * 600
+    assert history.loss_curve[-1] < history.loss_curve[0]
+    assert history.reached_max_iter and "maximum iterations (5)" in history.stop_reason
+    assert result.solution.shape == (64 * 16 + 16 * 10 + 16 + 10,)
+
+
+class StopAt:
+    """A listener asking to stop at the end of epoch ``epoch``."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+        self.seen = []
+
+    def on_epoch_end(self, info):
+        self.seen.append(info.epoch)
+        return info.epoch == self.epoch
+
+    def on_train_end(self, history):
+        self.ended_with = history.stop_reason
+
+
+def test_a_listener_stops_training_at_the_end_of_an_epoch(arrays):
+    listener = StopAt(3)
+    result = _train(arrays, listeners=[listener], max_iter=50)
+    assert listener.seen == [1, 2, 3]
+    assert result.history.n_iter == 3
+    assert listener.ended_with == "a callback asked to stop"
+    assert not result.history.reached_max_iter
+
+
+def test_listeners_see_the_solution_they_would_predict_with(arrays):
+    solutions = []
+
+    class Keep:
+        def on_epoch_end(self, info):
+            solutions.append(info.solution().copy())
+
+        def on_train_end(self, history):
+            pass
+
+    result = _train(arrays, listeners=[Keep()], max_iter=2)
+    assert_array_equal(solutions[-1], result.solution)
+    assert not np.array_equal(solutions[0], solutions[1])
+
+
+def test_a_patience_stop_mid_epoch_is_decided_at_a_validation_check(arrays):
+    X, y = arrays
+    validation = TrainingData(X[:200], y[:200], None)
+    config = TrainerConfig(
+        optimizer=ADAM,
+        max_iter=100,
+        batch_size=50,
+        early_stopping=True,
+        patience=5,
+        patience_increase=1.0,
+        validation_frequency=2,
+    )
+    trainer = Trainer(config, SoftmaxModel())
+    result = trainer.train(TrainingData(X, y, None), 10, 0, validation)
+    history = result.history
+    # 12 batches an epoch; patience 5 ends at the 6th batch (iteration 5), a
+    # check of its own: the first epoch is cut short and the run validated
+    # at batches 2, 4 and 6.
+    assert history.n_iter == 1
+    assert len(history.validation_scores) == 3
+    assert history.t == 6 * 50
+    assert "patience" in history.stop_reason
+    assert history.restored_epoch == 1
+
+
+def test_partial_fit_state_continues_exactly(arrays):
+    """Two one-pass calls continued through the exported state equal two epochs."""
+    X, y = arrays
+    data = TrainingData(X, y, None)
+    config = TrainerConfig(optimizer=ADAM, max_iter=2, tol=0, shuffle=True)
+    two_epochs = Trainer(config, SoftmaxModel()).train(data, 10, seed=0)
+    first = Trainer(config, SoftmaxModel()).train(
+        data, 10, seed=0, start=Start(incremental=True)
+    )
+    second = Trainer(config, SoftmaxModel()).train(
+        data,
+        10,
+        seed=123,  # ignored: the random streams come from the state
+        start=Start(
+            params=first.solution,
+            solution=first.solution,
+            state=first.state,
+            t=first.history.t,
+            n_updates=first.state["n_updates"],
+            incremental=True,
+        ),
+    )
+    assert_array_equal(second.solution, two_epochs.solution)
+    assert second.history.t == two_epochs.history.t
