@@ -60,7 +60,9 @@ def main():
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # short runs may stop at max_iter: not the point
     print(f"held-out accuracy, mean of {args.seeds} seeds (split, init and shuffle)")
-    header = f"{'data':<20} {'model':<38} {'loss':>7} {'accuracy':>9} {'loss better':>12}"
+    header = (
+        f"{'data':<20} {'model':<38} {'loss':>7} {'accuracy':>9} {'loss better':>12}"
+    )
     print(header)
     print("-" * len(header))
     for data_name, X, y in datasets():

@@ -13,4 +13,9 @@ TRUSTED_TYPES = [
     "skmnist._softmax.SoftmaxSGDClassifier",
 ]
 
-__all__ = ["SoftmaxSGDClassifier", "TwoLayerMLPClassifier", "TRUSTED_TYPES", "__version__"]
+__all__ = [
+    "SoftmaxSGDClassifier",
+    "TwoLayerMLPClassifier",
+    "TRUSTED_TYPES",
+    "__version__",
+]

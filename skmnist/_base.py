@@ -287,7 +287,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
     # Training
     # ------------------------------------------------------------------
     def _fit(self, X, y, sample_weight, validation, incremental, classes=None):
-        """Train, then assign the results; a failure leaves every attribute as it was."""
+        """Train, then assign the results; a failure leaves all attributes as they were."""
         # validate_data records the features before training can fail.
         saved = {
             name: self.__dict__[name]
@@ -338,7 +338,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             )
         classes_ = self._fitted_classes(y, incremental, classes)
         per_class = self._per_class_weights(y, classes_, incremental)
-        data = self._training_data(X, y, sample_weight, classes_, per_class, incremental)
+        data = self._training_data(
+            X, y, sample_weight, classes_, per_class, incremental
+        )
         X_val, y_val = validation
         held_out = None
         if X_val is not None:
@@ -535,7 +537,11 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             if not incremental:
                 _check_two_weighted_classes(y_encoded[positive], classes_, type(self))
             if not positive.all():
-                X, y_encoded, weight = X[positive], y_encoded[positive], weight[positive]
+                X, y_encoded, weight = (
+                    X[positive],
+                    y_encoded[positive],
+                    weight[positive],
+                )
         # The weights stay float64: the trainer scales and casts them once it
         # knows which samples train.
         return TrainingData(X, y_encoded, weight)

@@ -155,7 +155,8 @@ class PatienceRule:
     @property
     def reason(self):
         return (
-            f"the patience of {self.patience:g} minibatches ran out (the {self.quantity} "
+            f"the patience of {self.patience:g} minibatches ran out (the "
+            f"{self.quantity} "
             f"last improved markedly before that)"
         )
 

@@ -1,4 +1,4 @@
-"""The two networks, as the trainer sees them: shapes, initialisation, forward, backward.
+"""The two networks as the trainer sees them: shapes, initialisation, forward, backward.
 
 A model knows nothing of estimators, data sets or epochs. It says which weight
 and bias arrays it has, how they start, how a batch goes forward to logits and

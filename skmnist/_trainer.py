@@ -169,9 +169,11 @@ class TrainingState:
             "optimizer": self.optimizer.state_dict(copy=False),
             # The average is the solution, which the estimator keeps as its
             # fitted weights: not stored twice.
-            "average": None if average is None else {
-                **average.state_dict(copy=False), "average": None
-            },
+            "average": (
+                None
+                if average is None
+                else {**average.state_dict(copy=False), "average": None}
+            ),
             "rngs": {name: rng.bit_generator.state for name, rng in self.rngs.items()},
             "t": self.t,
             "n_updates": self.n_updates,
@@ -230,7 +232,9 @@ class Trainer:
         )
         state = self._initial_state(data, n_classes, start, rngs)
         run = _Run(self, state, data, validation, start)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with np.errstate(
+            over="ignore", invalid="ignore", divide="ignore", under="ignore"
+        ):
             run.fit_loop()
         return TrainResult(state.solution, state.to_dict(), run.history)
 
@@ -277,7 +281,9 @@ class Trainer:
         nominal_batch = 200 if config.batch_size == "auto" else config.batch_size
         learning_rate_init = self._learning_rate_init(data, dtype, nominal_batch)
         _check_representable(config.optimizer, dtype)
-        optimizer = make_optimizer(config.optimizer, layout.n_params, dtype, learning_rate_init)
+        optimizer = make_optimizer(
+            config.optimizer, layout.n_params, dtype, learning_rate_init
+        )
         average = None
         if config.average is not False and config.average is not None:
             # True averages from the start; an int, after that many samples.
@@ -364,17 +370,23 @@ class _Run:
         self.grad_views = state.layout.views(state.grads)
         self.noise = None
         if config.dropout > 0:
-            self.noise = DropoutNoise(state.rngs["noise"], data.groups, 1 - config.dropout)
+            self.noise = DropoutNoise(
+                state.rngs["noise"], data.groups, 1 - config.dropout
+            )
         self.history = History(loss_curve=list(start.loss_curve), t=start.t)
         self.validation = None
         if validation is not None:
-            self.validation = Evaluator(self.model, state.layout, validation, state.params)
+            self.validation = Evaluator(
+                self.model, state.layout, validation, state.params
+            )
             self.history.validation_scores = []
             self.history.validation_loss_curve = []
         self.stops_on_validation = (
             config.early_stopping and not start.incremental and validation is not None
         )
-        self.rule = self._rule(start.incremental, n_batches=-(-data.n_samples // self.batch_size))
+        self.rule = self._rule(
+            start.incremental, n_batches=-(-data.n_samples // self.batch_size)
+        )
         self.evaluate_training = self._training_evaluator()
         self.incremental = start.incremental
         self.n_epochs = 1 if start.incremental else config.max_iter
@@ -401,7 +413,10 @@ class _Run:
                 quantity,
             )
         return NoImprovementRule(
-            config.tol, config.n_iter_no_change, config.n_iter_no_change_strict, quantity
+            config.tol,
+            config.n_iter_no_change,
+            config.n_iter_no_change_strict,
+            quantity,
         )
 
     def _training_evaluator(self):
@@ -433,7 +448,9 @@ class _Run:
         if self.incremental:
             self.history.stop_reason = "one pass of partial_fit"
             return
-        self.history.stop_reason = f"maximum iterations ({self.config.max_iter}) reached"
+        self.history.stop_reason = (
+            f"maximum iterations ({self.config.max_iter}) reached"
+        )
         self.history.reached_max_iter = True
 
     def _run_epoch(self):
@@ -441,11 +458,19 @@ class _Run:
         self.epoch = self.history.n_iter + 1
         state, data = self.state, self.data
         n_samples, batch_size = data.n_samples, self.batch_size
-        order = state.rngs["shuffle"].permutation(n_samples) if self.config.shuffle else None
+        order = (
+            state.rngs["shuffle"].permutation(n_samples)
+            if self.config.shuffle
+            else None
+        )
         loss_sum = weight_sum = 0.0
         stop = False
         for start in range(0, n_samples, batch_size):
-            rows = slice(start, start + batch_size) if order is None else order[start : start + batch_size]
+            rows = (
+                slice(start, start + batch_size)
+                if order is None
+                else order[start : start + batch_size]
+            )
             batch_loss, batch_weight = self._train_step(rows)
             loss_sum += batch_loss
             weight_sum += batch_weight
@@ -470,7 +495,14 @@ class _Run:
             X = self.config.augment(np.array(X), state.rngs["augment"])
         noise = None if self.noise is None else self.noise.for_batch(rows)
         loss = data_loss_gradient(
-            self.model, self.param_views, self.grad_views, X, y, weight, self.workspace, noise
+            self.model,
+            self.param_views,
+            self.grad_views,
+            X,
+            y,
+            weight,
+            self.workspace,
+            noise,
         )
         state.optimizer.step(
             state.params,
@@ -486,7 +518,9 @@ class _Run:
             state.average.update(state.params, n_rows)
         batch_weight = float(n_rows if weight is None else weight.sum(dtype=np.float64))
         if self.divergence_limit is None:
-            self.divergence_limit = divergence_limit(loss / batch_weight, state.layout.n_classes)
+            self.divergence_limit = divergence_limit(
+                loss / batch_weight, state.layout.n_classes
+            )
         return loss, batch_weight
 
     def _end_epoch(self, trained_loss):
@@ -505,7 +539,9 @@ class _Run:
             scored = state.solution
             data_loss, _ = self.evaluate_training(scored)
         penalized = scored[: state.layout.n_weights]
-        history.loss_curve.append(data_loss + 0.5 * self.config.alpha * float(penalized @ penalized))
+        history.loss_curve.append(
+            data_loss + 0.5 * self.config.alpha * float(penalized @ penalized)
+        )
         if self.validation is not None and not self.stops_on_validation:
             self._validate()
 
@@ -520,7 +556,7 @@ class _Run:
         )
 
     def _validate(self):
-        """Score the current solution on the validation set; return the monitored value."""
+        """Score the solution on the validation set; return the monitored value."""
         loss, accuracy = self.validation(self.state.solution)
         self.history.validation_loss_curve.append(loss)
         self.history.validation_scores.append(accuracy)
@@ -551,7 +587,12 @@ class _Run:
         """Tell the listeners about the epoch; True if one asked to stop."""
         if not self.listeners:
             return False
-        info = EpochInfo(self.history.n_iter, self.history, lambda: self.state.solution, self.state.layout)
+        info = EpochInfo(
+            self.history.n_iter,
+            self.history,
+            lambda: self.state.solution,
+            self.state.layout,
+        )
         stop = False
         for listener in self.listeners:
             stop = bool(listener.on_epoch_end(info)) or stop

@@ -108,7 +108,9 @@ class TrainingData:
         )
 
 
-def data_loss_gradient(model, param_views, grad_views, X, y, sample_weight, workspace, noise=None):
+def data_loss_gradient(
+    model, param_views, grad_views, X, y, sample_weight, workspace, noise=None
+):
     """Write the gradient of the data term into ``grad_views``; return its loss.
 
     The data term of a batch is ``sum_i w_i * nll_i / n_rows`` (``w_i = 1``

@@ -15,7 +15,9 @@ from ._training import ParameterLayout, data_loss_gradient
 __all__ = ["gradient_check"]
 
 
-def gradient_check(estimator, X, y, *, sample_weight=None, epsilon=1e-6, random_state=0):
+def gradient_check(
+    estimator, X, y, *, sample_weight=None, epsilon=1e-6, random_state=0
+):
     """Relative error between backprop and finite differences, per parameter block.
 
     The objective is the one training minimises,
@@ -65,9 +67,13 @@ def gradient_check(estimator, X, y, *, sample_weight=None, epsilon=1e-6, random_
     fitted = hasattr(estimator, "classes_")
     classes = estimator.classes_ if fitted else np.unique(y)
     y_encoded = np.searchsorted(classes, y)
-    if np.any(y_encoded >= classes.size) or np.any(classes[y_encoded % classes.size] != y):
+    if np.any(y_encoded >= classes.size) or np.any(
+        classes[y_encoded % classes.size] != y
+    ):
         raise ValueError("y holds labels the estimator was not fitted on.")
-    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    weight = (
+        None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    )
     model = clone(estimator)._make_model() if not fitted else estimator._make_model()
     layout = ParameterLayout(*model.layer_shapes(X.shape[1], classes.size))
     params = _parameters(estimator, model, layout, fitted, random_state)
@@ -78,7 +84,13 @@ def gradient_check(estimator, X, y, *, sample_weight=None, epsilon=1e-6, random_
             X.shape[0], layout.views(flat)[0], np.float64, training=True
         )
         loss = data_loss_gradient(
-            model, layout.views(flat), layout.views(grads), X, y_encoded, weight, workspace
+            model,
+            layout.views(flat),
+            layout.views(grads),
+            X,
+            y_encoded,
+            weight,
+            workspace,
         )
         penalized = flat[: layout.n_weights]
         loss = loss / X.shape[0] + 0.5 * estimator.alpha * penalized @ penalized
@@ -90,7 +102,10 @@ def gradient_check(estimator, X, y, *, sample_weight=None, epsilon=1e-6, random_
     numerical = _central_differences(objective, params, epsilon)
     names = estimator._param_block_names()
     bounds = zip(layout.offsets[:-1], layout.offsets[1:])
-    return {name: _relative_error(backprop[a:b], numerical[a:b]) for name, (a, b) in zip(names, bounds)}
+    return {
+        name: _relative_error(backprop[a:b], numerical[a:b])
+        for name, (a, b) in zip(names, bounds)
+    }
 
 
 def _parameters(estimator, model, layout, fitted, random_state):

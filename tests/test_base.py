@@ -426,7 +426,9 @@ def test_training_continues_from_the_restored_best_weights(make, digits):
     if state["average"] is not None:
         # Not kept twice: the average is the fitted weights themselves.
         assert state["average"]["average"] is None
-    stopped_there = make(max_iter=best_epoch, n_iter_no_change=1000, learning_rate_init=0.05, **params)
+    stopped_there = make(
+        max_iter=best_epoch, n_iter_no_change=1000, learning_rate_init=0.05, **params
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         stopped_there.fit(X, y)
