@@ -287,7 +287,7 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
     # Training
     # ------------------------------------------------------------------
     def _fit(self, X, y, sample_weight, validation, incremental, classes=None):
-        """Train, then assign the results; a failure leaves all attributes as they were."""
+        """Train, then assign the results; on failure nothing is changed."""
         # validate_data records the features before training can fail.
         saved = {
             name: self.__dict__[name]
