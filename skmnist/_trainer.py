@@ -456,34 +456,32 @@ class _Run:
     def _run_epoch(self):
         """Train one epoch; return True when training should stop."""
         self.epoch = self.history.n_iter + 1
-        state, data = self.state, self.data
-        n_samples, batch_size = data.n_samples, self.batch_size
-        order = (
-            state.rngs["shuffle"].permutation(n_samples)
-            if self.config.shuffle
-            else None
-        )
         loss_sum = weight_sum = 0.0
         stop = False
-        for start in range(0, n_samples, batch_size):
-            rows = (
-                slice(start, start + batch_size)
-                if order is None
-                else order[start : start + batch_size]
-            )
+        for rows, last in self._batches():
             batch_loss, batch_weight = self._train_step(rows)
             loss_sum += batch_loss
             weight_sum += batch_weight
             self.n_batches += 1
-            end_of_epoch = start + batch_size >= n_samples
-            if not end_of_epoch and self.rule.is_due(self.n_batches, False):
+            if not last and self.rule.is_due(self.n_batches, end_of_epoch=False):
                 stop = self._check()
                 if stop:
                     break
         self._end_epoch(loss_sum / weight_sum)
-        if not stop and self.rule.is_due(self.n_batches, True):
+        if not stop and self.rule.is_due(self.n_batches, end_of_epoch=True):
             stop = self._check()
         return self._ask_listeners() or stop
+
+    def _batches(self):
+        """Yield the rows of each minibatch of an epoch, and whether it is the last."""
+        n_samples, size = self.data.n_samples, self.batch_size
+        order = None
+        if self.config.shuffle:
+            order = self.state.rngs["shuffle"].permutation(n_samples)
+        for start in range(0, n_samples, size):
+            stop = start + size
+            rows = slice(start, stop) if order is None else order[start:stop]
+            yield rows, stop >= n_samples
 
     def _train_step(self, rows):
         """One gradient step on ``rows``; return the batch's summed loss and weight."""
