@@ -18,6 +18,7 @@ from ._files import atomic_path
 
 __all__ = [
     "plot_learning_curves",
+    "plot_time_to_accuracy",
     "plot_class_weights",
     "plot_hidden_units",
     "plot_misclassified",
@@ -103,7 +104,7 @@ def _check_shape(n_values, image_shape, what):
         )
 
 
-def plot_learning_curves(estimators):
+def plot_learning_curves(estimators, *, title=None):
     """Training loss and held-out accuracy per epoch, one line per model.
 
     Parameters
@@ -112,6 +113,8 @@ def plot_learning_curves(estimators):
         Label to estimator. Models with ``loss_curve_`` appear on the left;
         those with ``validation_scores_`` (skmnist's estimators fitted with
         ``X_val``, or MLPClassifier with early stopping) on the right.
+    title : str, default=None
+        Figure title (say which fold the curves come from, for example).
 
     Returns
     -------
@@ -149,6 +152,49 @@ def plot_learning_curves(estimators):
     lines = loss_ax.get_lines()
     if lines and min(min(line.get_ydata()) for line in lines) > 0:
         loss_ax.set_yscale("log")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_time_to_accuracy(curves, *, goal, goal_label, goal_time=None, title=None):
+    """Held-out accuracy against seconds of training, with the accuracy to reach.
+
+    Parameters
+    ----------
+    curves : dict of str to (times, scores)
+        Label to the cumulative training seconds after each epoch and the
+        held-out accuracy measured then.
+    goal : float
+        The accuracy to reach, drawn as a horizontal line.
+    goal_label : str
+        What the goal is (the model that ended with that accuracy).
+    goal_time : float, default=None
+        When that model ended; drawn as a point on the goal line.
+    title : str, default=None
+        Figure title.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        7 x 4.5 inches (700 x 450 pixels when saved).
+    """
+    fig = _new_figure(7, 4.5)
+    ax = fig.subplots()
+    for label, (times, scores) in curves.items():
+        ax.plot(times, scores, marker="o", markersize=3, label=label)
+    ax.axhline(goal, color="gray", linestyle="--", linewidth=1)
+    if goal_time is not None:
+        ax.plot([goal_time], [goal], marker="s", color="black", linestyle="none")
+    ax.plot([], [], color="gray", linestyle="--", marker="s", label=goal_label)
+    ax.set(
+        xlabel="seconds of training",
+        ylabel="held-out accuracy",
+        title=_titled(title, "time to reach the same accuracy"),
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="lower right")
     fig.tight_layout()
     return fig
 
@@ -230,10 +276,27 @@ def plot_hidden_units(estimator, image_shape, *, max_units=100, title=None):
     return fig
 
 
+def _spread_over_classes(wrong, y_true, n_images, seed=0):
+    """Up to ``n_images`` of the ``wrong`` indices, taken in turn from each true
+    class (randomly within a class), so that no class fills the grid."""
+    rng = np.random.default_rng(seed)
+    by_class = [
+        list(rng.permutation(wrong[y_true[wrong] == k]))
+        for k in np.unique(y_true[wrong])
+    ]
+    chosen = []
+    while len(chosen) < n_images and any(by_class):
+        for members in by_class:
+            if members and len(chosen) < n_images:
+                chosen.append(members.pop())
+    return np.array(chosen, dtype=np.intp)
+
+
 def plot_misclassified(
     X, y_true, y_pred, image_shape, *, class_names=None, max_images=36, title=None
 ):
-    """A grid of misclassified images, each titled "predicted (true)".
+    """A grid of misclassified images, each titled with the predicted and the
+    true class.
 
     Parameters
     ----------
@@ -246,7 +309,9 @@ def plot_misclassified(
     class_names : sequence of str, default=None
         Names of the class indices.
     max_images : int, default=36
-        Show at most this many (the first errors in ``X``'s order).
+        Show at most this many errors, taken in turn from each true class
+        (a fixed random choice within a class), so that every class with
+        errors appears.
     title : str, default=None
         Figure title.
 
@@ -259,7 +324,7 @@ def plot_misclassified(
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     _check_shape(X.shape[1], image_shape, "the images")
     wrong = np.flatnonzero(y_true != y_pred)
-    shown = wrong[:max_images]
+    shown = _spread_over_classes(wrong, y_true, max_images)
 
     def name(k):
         return str(class_names[k]) if class_names is not None else str(k)
@@ -268,11 +333,17 @@ def plot_misclassified(
     n_rows, n_columns = _grid(max_images, math.ceil(math.sqrt(max_images)))
     for ax, i in zip(_image_axes(fig, n_rows, n_columns, len(shown)), shown):
         ax.imshow(X[i].reshape(image_shape), cmap="gray_r", interpolation="nearest")
+        # Two short lines fit above an image where "predicted (true)" with
+        # long class names would run into the neighbours' titles.
         ax.set_title(
-            f"{name(y_pred[i])} ({name(y_true[i])})", fontsize="small", color="tab:red"
+            f"{name(y_pred[i])}\n({name(y_true[i])})",
+            fontsize="x-small",
+            color="tab:red",
+            linespacing=1.0,
         )
-    summary = f"{wrong.size} of {y_true.size} misclassified, predicted (true)"
+    summary = f"{wrong.size} of {y_true.size} misclassified: predicted (true)"
     fig.suptitle(_titled(title, summary))
+    fig.subplots_adjust(hspace=0.6, top=0.9, bottom=0.02, left=0.02, right=0.98)
     return fig
 
 
