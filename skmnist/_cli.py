@@ -353,18 +353,20 @@ def _interrupted():
 def _main(argv):
     from ._compare import _interrupts
 
-    _interrupts.install()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
-    args.command_line = _command_line(argv)
+    restore_sigint = _interrupts.install()
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        args.command_line = _command_line(argv)
         return args.handler(args)
     except _USER_ERRORS as exc:
         print(f"{PROG}: error: {_message(exc)}", file=sys.stderr)
         return 2
+    finally:
+        restore_sigint()
 
 
 def main(argv=None):

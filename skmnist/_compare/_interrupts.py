@@ -31,11 +31,19 @@ def install():
 
     Left alone when SIGINT is ignored (a background job) or handled by
     someone else, and outside the main thread, where it cannot be set.
+
+    Returns
+    -------
+    restore : callable
+        Puts the previous handler back.
     """
     if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _count_and_raise)
+        return lambda: None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        return lambda: None
+    signal.signal(signal.SIGINT, _count_and_raise)
+    return lambda: signal.signal(signal.SIGINT, previous)
 
 
 def sigint_count():

@@ -10,7 +10,6 @@ import types
 import numpy as np
 
 from .._files import atomic_write
-from ._run import _json_params
 
 _COLUMNS = (
     ("model", "<"),
@@ -19,7 +18,7 @@ _COLUMNS = (
     ("fit time", ">"),
     ("epochs", ">"),
     ("time/epoch", ">"),
-    ("epoch speed", ">"),
+    ("speed", ">"),
 )
 _INDENT = "  "
 _WIDTH = 88
@@ -51,7 +50,7 @@ def _iterations_cell(result):
 def _accuracy_cell(result):
     accuracy = f"{result.test_accuracy:.4f}"
     if result.test_accuracy_std is not None:
-        accuracy += f" ± {result.test_accuracy_std:.4f}"
+        accuracy += f"±{result.test_accuracy_std:.4f}"
     return accuracy
 
 
@@ -124,10 +123,10 @@ def _pair_rows(table, pair):
 
 def _settings_note(result):
     """ "its defaults", or the parameters set otherwise (the seed aside)."""
-    defaults = _json_params(type(result.estimator)())
+    defaults = type(result.estimator)().get_params()
     changed = [
         f"{name}={value!r}"
-        for name, value in result.params.items()
+        for name, value in sorted(result.estimator.get_params().items())
         if name not in ("random_state", "verbose") and defaults.get(name) != value
     ]
     return ", ".join(changed) if changed else "its defaults"
@@ -153,9 +152,12 @@ def _race_lines(race):
         outcome = f"not reached within {max(race.epochs)} epochs{where}"
     return [
         f"time to reach {target.spec.label}'s held-out accuracy ({goal:.4f}{average}):",
-        f"{_INDENT}{target.spec.label} ({_settings_note(target)}): "
-        f"{_format_seconds(target.fit_time)}, its whole fit "
-        f"({_format_count(target.mean_iterations)} epochs)",
+        *_wrapped(
+            f"{target.spec.label} ({_settings_note(target)}): "
+            f"{_format_seconds(target.fit_time)}, its whole fit "
+            f"({_format_count(target.mean_iterations)} epochs)",
+            _INDENT,
+        ),
         *_wrapped(f"{model}: {outcome}", _INDENT),
     ]
 
@@ -165,7 +167,7 @@ def _notes(comparison):
     notes = []
     if comparison.pairs:
         notes.append(
-            "epoch speed: the peer's time per epoch / this model's (higher is "
+            "speed: the peer's time per epoch / this model's (higher is "
             "faster), compared only within a pair; each library keeps its own "
             "weight initialisation and random streams"
         )
