@@ -57,6 +57,7 @@ class Progress:
         self.live = live and not quiet
         self._label = None  # the model whose line is open
         self._status_shown = False
+        self._warned = set()
 
     def _write(self, text):
         self.stream.write(text)
@@ -69,7 +70,10 @@ class Progress:
             self._write(f"{text}\n")
 
     def warning(self, text):
-        """A warning: printed even when quiet."""
+        """A warning: printed even when quiet, each text once."""
+        if text in self._warned:
+            return
+        self._warned.add(text)
         self.end_line()
         self._write(f"skmnist: warning: {text}\n")
 

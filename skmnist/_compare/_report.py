@@ -384,12 +384,15 @@ def document(comparison, command=None):
             "name": dataset.name,
             "description": dataset.description,
             "image_shape": list(dataset.image_shape),
-            "n_train": int(dataset.y.shape[0]),
+            # Without an official split, all the images the folds or the
+            # hold-out are drawn from; with one, its training part.
+            "n_images": int(dataset.y.shape[0]),
             "n_test": None if dataset.y_test is None else int(dataset.y_test.shape[0]),
         },
         "evaluation": {
             "description": evaluation.description,
             "n_splits": evaluation.n_splits,
+            "n_train_split_1": int(evaluation.splits[0][1].shape[0]),
             "n_heldout": int(evaluation.heldout_y.shape[0]),
         },
         "skmnist_kernels": comparison.kernels,
