@@ -344,9 +344,17 @@ def _message(exc):
 
 
 def _interrupted():
-    # A second Ctrl-C while saying so would print a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    print(f"{PROG}: interrupted; no results were printed or written", file=sys.stderr)
+    message = f"{PROG}: interrupted; no results were printed or written"
+    try:
+        # A second Ctrl-C while saying so would print a traceback.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to set
+        print(message, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        print(message, file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return EXIT_INTERRUPTED
 
 
@@ -354,6 +362,7 @@ def _main(argv):
     from ._compare import _interrupts
 
     restore_sigint = _interrupts.install()
+    sigints_before = _interrupts.sigint_count()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -363,6 +372,9 @@ def _main(argv):
         args.command_line = _command_line(argv)
         return args.handler(args)
     except _USER_ERRORS as exc:
+        if _interrupts.sigint_count() != sigints_before:
+            # e.g. an ImportError that a Ctrl-C caused mid-import.
+            raise KeyboardInterrupt from None
         print(f"{PROG}: error: {_message(exc)}", file=sys.stderr)
         return 2
     finally:

@@ -435,3 +435,22 @@ def test_main_restores_the_sigint_handler(capsys):
     before = signal.getsignal(signal.SIGINT)
     run_main(["compare", "--models", "svm"], capsys)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_an_error_a_ctrl_c_caused_is_reported_as_the_interrupt(monkeypatch, capsys):
+    import skmnist._compare
+    from skmnist._compare import _interrupts
+
+    def interrupted_import(*args, **kwargs):
+        try:
+            _interrupts._count_and_raise(signal.SIGINT, None)
+        except KeyboardInterrupt:
+            # What a library may turn an interrupted import into.
+            raise ImportError("cannot import name 'x' (partially initialized)")
+
+    monkeypatch.setattr(skmnist._compare, "load_dataset", interrupted_import)
+    before = signal.getsignal(signal.SIGINT)
+    status, stdout, stderr = run_main(["compare"], capsys)
+    assert status == EXIT_INTERRUPTED and stdout == ""
+    assert "interrupted" in stderr and "ImportError" not in stderr
+    assert signal.getsignal(signal.SIGINT) is before
