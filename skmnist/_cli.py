@@ -118,7 +118,7 @@ def build_parser():
         "reaches the held-out accuracy MLPClassifier ends with. Held-out data: "
         "the official test split for mnist/fashion; otherwise stratified K-fold "
         "cross-validation (--cv, default 5) or a stratified hold-out "
-        "(--test-size; the default for the 5,000-image sample, 20%%). "
+        "(--test-size; the default for the 5,000-image sample, 20%). "
         "Ctrl-C stops the run with status 130 and writes nothing.",
     )
     compare.add_argument(
@@ -177,8 +177,8 @@ def build_parser():
         "--n-test",
         type=_positive_int,
         metavar="N",
-        help="score on a stratified random subset of N test images (mnist, "
-        "fashion, IDX pairs have no official split)",
+        help="score on a stratified random subset of N test images (mnist and "
+        "fashion only: other data has no official test split)",
     )
     compare.add_argument(
         "--random-state",
@@ -193,7 +193,7 @@ def build_parser():
         default=1,
         metavar="N",
         help="BLAS threads for every model alike (default 1: steadier timings, "
-        "and these small matrix products gain little from more; 0 leaves the "
+        "and on a busy machine more threads can be much slower; 0 leaves the "
         "libraries' default)",
     )
     compare.add_argument(

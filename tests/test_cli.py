@@ -5,6 +5,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -84,7 +85,9 @@ def test_compare_prints_like_for_like_pairs_and_the_race(sample_run):
     assert rows[0].endswith("x") and rows[2].endswith("x")
     assert rows[1].endswith("(peer)") and rows[3].endswith("(peer)")
     for row in rows:
-        accuracy = float(row.split()[-6])
+        cells = re.split(r"\s{2,}", row)
+        assert len(cells) == 7, row
+        accuracy = float(cells[1])
         assert 0.5 < accuracy <= 1.0, row
     assert "time to reach MLPClassifier's held-out accuracy" in result.stdout
 
