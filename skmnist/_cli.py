@@ -11,6 +11,7 @@ scikit-learn are imported only inside :func:`main`'s guard for that reason.
 """
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -397,4 +398,13 @@ def main(argv=None):
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        return _interrupted()
+        status = _interrupted()
+    if argv is None:
+        # Running as the program: end now. After a Ctrl-C inside some imports
+        # CPython would otherwise kill the process with SIGINT at exit, so the
+        # status would be "killed by a signal" one time and 130 the next.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # closed, broken pipe
+                stream.flush()
+        os._exit(status)
+    return status
