@@ -44,6 +44,7 @@ def tutorial_model(patience, max_iter=1000):
         learning_rate_init=0.13,
         momentum=0.0,  # plain SGD
         average=False,
+        shuffle=False,  # the tutorial visits its minibatches in file order
         batch_size=600,
         max_iter=max_iter,
         early_stopping=True,
