@@ -189,9 +189,11 @@ class Trainer:
     config : TrainerConfig
     model : SoftmaxModel or OneHiddenLayerModel
     listeners : sequence of objects, default=()
-        Told about epochs: ``on_epoch_end(info) -> bool`` (True asks to stop
-        at the end of this epoch) and ``on_train_end(history)``. ``info`` is
-        an :class:`EpochInfo`.
+        Told about epochs: ``on_epoch_begin(info)``, ``on_epoch_end(info) ->
+        bool`` (True asks to stop at the end of this epoch) and
+        ``on_train_end(history)``. ``info`` is an :class:`EpochInfo`; a
+        listener that calls its ``keep_as_best()`` chooses the weights
+        training ends with.
     """
 
     def __init__(self, config, model, listeners=()):
@@ -325,12 +327,21 @@ class Start:
 
 @dataclass
 class EpochInfo:
-    """What listeners learn at the end of an epoch."""
+    """What listeners learn at the start and at the end of an epoch.
+
+    ``state()`` returns what a later ``partial_fit`` would continue from (a
+    :meth:`TrainingState.to_dict`). ``keep_as_best()`` snapshots the current
+    parameters with their optimizer state: when training ends, for whatever
+    reason, the last snapshot so kept is restored, in place of the stopping
+    rule's own best.
+    """
 
     epoch: int
     history: History
     solution: Callable  # () -> the current flat parameters to predict with
     layout: ParameterLayout
+    state: Callable  # () -> the state to continue from, as plain copies
+    keep_as_best: Callable  # () -> None
 
 
 class _Run:
@@ -372,6 +383,7 @@ class _Run:
         self.n_epochs = 1 if start.incremental else config.max_iter
         self.n_batches = 0
         self.best = None
+        self.kept_by_listener = None
         self.divergence_limit = None
 
     def _rule(self, incremental, n_batches):
@@ -430,6 +442,8 @@ class _Run:
 
     def _run_epoch(self):
         """Train one epoch; return True when training should stop."""
+        for listener in self.listeners:
+            listener.on_epoch_begin(self._epoch_info(self.history.n_iter + 1))
         state, data = self.state, self.data
         n_samples, batch_size = data.n_samples, self.batch_size
         order = state.rngs["shuffle"].permutation(n_samples) if self.config.shuffle else None
@@ -542,7 +556,7 @@ class _Run:
         """Tell the listeners about the epoch; True if one asked to stop."""
         if not self.listeners:
             return False
-        info = EpochInfo(self.history.n_iter, self.history, lambda: self.state.solution, self.state.layout)
+        info = self._epoch_info(self.history.n_iter)
         stop = False
         for listener in self.listeners:
             stop = bool(listener.on_epoch_end(info)) or stop
@@ -550,10 +564,26 @@ class _Run:
             self.history.stop_reason = "a callback asked to stop"
         return stop
 
+    def _epoch_info(self, epoch):
+        state = self.state
+        return EpochInfo(
+            epoch,
+            self.history,
+            lambda: state.solution,
+            state.layout,
+            state.to_dict,
+            self._keep_as_best,
+        )
+
+    def _keep_as_best(self):
+        self.kept_by_listener = (self.state.snapshot(), self.history.n_iter, None)
+
     def _restore_best(self):
-        if self.best is None:
+        # A listener's choice was asked for explicitly: it wins over the rule's.
+        best = self.kept_by_listener or self.best
+        if best is None:
             return
-        snapshot, epoch, scores = self.best
+        snapshot, epoch, scores = best
         self.state.restore(snapshot)
         self.history.restored_epoch = epoch
         self.history.restored_scores = scores
@@ -561,6 +591,9 @@ class _Run:
 
 class VerboseReport:
     """Prints each epoch's loss and, at the end, why training stopped."""
+
+    def on_epoch_begin(self, info):
+        pass
 
     def on_epoch_end(self, info):
         history = info.history
@@ -572,7 +605,12 @@ class VerboseReport:
 
     def on_train_end(self, history):
         message = f"Training stopped: {history.stop_reason}."
-        if history.restored_epoch is not None:
+        if history.restored_epoch is not None and history.restored_scores is None:
+            message += (
+                f" Restored the weights a callback kept, from epoch "
+                f"{history.restored_epoch}."
+            )
+        elif history.restored_epoch is not None:
             loss, accuracy = history.restored_scores
             message += (
                 f" Restored the best weights, from epoch {history.restored_epoch} "
