@@ -78,7 +78,9 @@ def callback_listeners(estimator, model, classes_, X, y, sample_weight, incremen
     """The trainer's listeners for one call: the bridge, or none without the API."""
     if not HAS_CALLBACK_API:
         return ()
-    return (CallbackBridge(estimator, model, classes_, X, y, sample_weight, incremental),)
+    return (
+        CallbackBridge(estimator, model, classes_, X, y, sample_weight, incremental),
+    )
 
 
 def without_callbacks(estimator):
