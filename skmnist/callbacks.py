@@ -270,6 +270,12 @@ class ValidationMonitor:
         process (a fit in another process, e.g. of a search with
         ``n_jobs=2``, records in that process's copy).
 
+    Notes
+    -----
+    Each ``partial_fit`` call is a run of one epoch: the patience counts
+    within a call, so it never stops ``partial_fit``, and there is no other
+    epoch's weights to restore.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

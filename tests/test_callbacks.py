@@ -55,7 +55,8 @@ def _weights(clf):
 
 
 def _assert_same_weights(a, b):
-    for left, right in zip(_weights(a), _weights(b), strict=True):
+    assert len(_weights(a)) == len(_weights(b))
+    for left, right in zip(_weights(a), _weights(b)):
         assert_array_equal(left, right)
 
 
