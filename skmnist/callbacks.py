@@ -84,8 +84,10 @@ class Checkpoint:
         calls that trained the model (``len(loss_curve_)``).
     best_path : str, path-like, "auto" or None, default="auto"
         The file the model is written to at the end of each epoch whose
-        validation check is the best so far (lowest validation loss, or
-        highest validation accuracy with ``monitor="accuracy"``). It applies
+        validation check is the best so far (strictly lower validation loss
+        than every earlier check, or higher accuracy with
+        ``monitor="accuracy"``; early stopping's ``tol`` is not applied). It
+        applies
         when the fit watches a validation set: ``early_stopping=True``, or
         ``X_val`` and ``y_val`` given to ``fit``. "auto" puts it beside
         ``path`` with ``.best`` before the extension (``mlp.pkl`` ->
