@@ -87,9 +87,8 @@ class Checkpoint:
         validation check is the best so far (strictly lower validation loss
         than every earlier check, or higher accuracy with
         ``monitor="accuracy"``; early stopping's ``tol`` is not applied). It
-        applies
-        when the fit watches a validation set: ``early_stopping=True``, or
-        ``X_val`` and ``y_val`` given to ``fit``. "auto" puts it beside
+        applies when the fit watches a validation set:
+        ``early_stopping=True``, or ``X_val`` and ``y_val`` given to ``fit``. "auto" puts it beside
         ``path`` with ``.best`` before the extension (``mlp.pkl`` ->
         ``mlp.best.pkl``); None writes no best model.
 
