@@ -88,9 +88,9 @@ class Checkpoint:
         than every earlier check, or higher accuracy with
         ``monitor="accuracy"``; early stopping's ``tol`` is not applied). It
         applies when the fit watches a validation set:
-        ``early_stopping=True``, or ``X_val`` and ``y_val`` given to ``fit``. "auto" puts it beside
-        ``path`` with ``.best`` before the extension (``mlp.pkl`` ->
-        ``mlp.best.pkl``); None writes no best model.
+        ``early_stopping=True``, or ``X_val`` and ``y_val`` given to ``fit``.
+        "auto" puts it beside ``path`` with ``.best`` before the extension
+        (``mlp.pkl`` -> ``mlp.best.pkl``); None writes no best model.
 
     Notes
     -----
