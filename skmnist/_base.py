@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callback_support import CallbackSupportMixin, callback_listeners
 from ._models import model_from_spec
 from ._numerics import log_softmax, softmax
 from ._trainer import OptimizerSettings, Start, Trainer, TrainerConfig
@@ -54,7 +55,7 @@ _OPTIMIZER_PARAMETERS = (
 )
 
 
-class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
+class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Minibatch training of a softmax classifier; subclasses define the model.
 
     Not meant to be used directly: see :class:`~skmnist.SoftmaxSGDClassifier`
@@ -348,7 +349,8 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         model = self._make_model()
         start = self._start(model, incremental, X.shape[1], classes_.size)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        trainer = Trainer(self._trainer_config(), model, self._listeners())
+        listeners = self._listeners(model, classes_, X, y, sample_weight, incremental)
+        trainer = Trainer(self._trainer_config(), model, listeners)
         result = trainer.train(data, classes_.size, seed, held_out, start)
         return result, model, classes_
 
@@ -377,9 +379,14 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
     def _is_trained(self):
         return hasattr(self, "_training_state")
 
-    def _listeners(self):
-        """Objects the trainer tells about each epoch (none by default)."""
-        return ()
+    def _listeners(self, model, classes_, X, y, sample_weight, incremental):
+        """Objects the trainer tells about each epoch: scikit-learn's callbacks.
+
+        None on a scikit-learn without ``sklearn.callback`` (< 1.9).
+        """
+        return callback_listeners(
+            self, model, classes_, X, y, sample_weight, incremental
+        )
 
     def _trainer_config(self):
         average = self.average

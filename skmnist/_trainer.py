@@ -155,20 +155,20 @@ class TrainingState:
         if self.average is not None:
             self.average.load_state_dict(snapshot["average"])
 
-    def to_dict(self):
+    def to_dict(self, copy=False):
         """The state as plain scalars, arrays and dicts (what pickles and skops keep).
 
-        Hands over its arrays: the state trains no more once exported. The
-        iterate is left out when it equals the solution the estimator stores
-        anyway.
+        Without ``copy`` it hands over its arrays, for a state that trains no
+        more. The iterate is left out when it equals the solution the
+        estimator stores anyway, and so is the average, which is the solution.
         """
         averaging = self.average is not None and self.average.n_averaged
         average = self.average
         return {
-            "iterate": self.params if averaging else None,
-            "optimizer": self.optimizer.state_dict(copy=False),
-            # The average is the solution, which the estimator keeps as its
-            # fitted weights: not stored twice.
+            "iterate": (
+                (self.params.copy() if copy else self.params) if averaging else None
+            ),
+            "optimizer": self.optimizer.state_dict(copy=copy),
             "average": (
                 None
                 if average is None
@@ -197,9 +197,11 @@ class Trainer:
     config : TrainerConfig
     model : SoftmaxModel or OneHiddenLayerModel
     listeners : sequence of objects, default=()
-        Told about epochs: ``on_epoch_end(info) -> bool`` (True asks to stop
-        at the end of this epoch) and ``on_train_end(history)``. ``info`` is
-        an :class:`EpochInfo`.
+        Told about epochs: ``on_epoch_begin(info)``, ``on_epoch_end(info) ->
+        bool`` (True asks to stop at the end of this epoch) and
+        ``on_train_end(history)``. ``info`` is an :class:`EpochInfo`; a
+        listener that calls its ``keep_as_best()`` chooses the weights
+        training ends with.
     """
 
     def __init__(self, config, model, listeners=()):
@@ -339,12 +341,21 @@ class Start:
 
 @dataclass
 class EpochInfo:
-    """What listeners learn at the end of an epoch."""
+    """What listeners learn at the start and at the end of an epoch.
+
+    ``state()`` returns what a later ``partial_fit`` would continue from (a
+    :meth:`TrainingState.to_dict`). ``keep_as_best()`` snapshots the current
+    parameters with their optimizer state: when training ends, for whatever
+    reason, the last snapshot so kept is restored, in place of the stopping
+    rule's own best.
+    """
 
     epoch: int
     history: History
     solution: Callable  # () -> the current flat parameters to predict with
     layout: ParameterLayout
+    state: Callable  # () -> the state to continue from, as plain copies
+    keep_as_best: Callable  # () -> None
 
 
 class _Run:
@@ -392,6 +403,7 @@ class _Run:
         self.n_epochs = 1 if start.incremental else config.max_iter
         self.n_batches = 0
         self.best = None
+        self.kept_by_listener = None
         self.divergence_limit = None
 
     def _rule(self, incremental, n_batches):
@@ -456,6 +468,8 @@ class _Run:
     def _run_epoch(self):
         """Train one epoch; return True when training should stop."""
         self.epoch = self.history.n_iter + 1
+        for listener in self.listeners:
+            listener.on_epoch_begin(self._epoch_info(self.epoch))
         loss_sum = weight_sum = 0.0
         stop = False
         for rows, last in self._batches():
@@ -585,12 +599,7 @@ class _Run:
         """Tell the listeners about the epoch; True if one asked to stop."""
         if not self.listeners:
             return False
-        info = EpochInfo(
-            self.history.n_iter,
-            self.history,
-            lambda: self.state.solution,
-            self.state.layout,
-        )
+        info = self._epoch_info(self.history.n_iter)
         stop = False
         for listener in self.listeners:
             stop = bool(listener.on_epoch_end(info)) or stop
@@ -598,10 +607,26 @@ class _Run:
             self.history.stop_reason = "a callback asked to stop"
         return stop
 
+    def _epoch_info(self, epoch):
+        state = self.state
+        return EpochInfo(
+            epoch,
+            self.history,
+            lambda: state.solution,
+            state.layout,
+            lambda: state.to_dict(copy=True),
+            self._keep_as_best,
+        )
+
+    def _keep_as_best(self):
+        self.kept_by_listener = (self.state.snapshot(), self.history.n_iter, None)
+
     def _restore_best(self):
-        if self.best is None:
+        # A listener's choice was asked for explicitly: it wins over the rule's.
+        best = self.kept_by_listener or self.best
+        if best is None:
             return
-        snapshot, epoch, scores = self.best
+        snapshot, epoch, scores = best
         self.state.restore(snapshot)
         self.history.restored_epoch = epoch
         self.history.restored_scores = scores
@@ -609,6 +634,9 @@ class _Run:
 
 class VerboseReport:
     """Prints each epoch's loss and, at the end, why training stopped."""
+
+    def on_epoch_begin(self, info):
+        pass
 
     def on_epoch_end(self, info):
         history = info.history
@@ -620,7 +648,12 @@ class VerboseReport:
 
     def on_train_end(self, history):
         message = f"Training stopped: {history.stop_reason}."
-        if history.restored_epoch is not None:
+        if history.restored_epoch is not None and history.restored_scores is None:
+            message += (
+                f" Restored the weights a callback kept, from epoch "
+                f"{history.restored_epoch}."
+            )
+        elif history.restored_epoch is not None:
             loss, accuracy = history.restored_scores
             message += (
                 f" Restored the best weights, from epoch {history.restored_epoch} "

@@ -67,6 +67,9 @@ class StopAt:
         self.epoch = epoch
         self.seen = []
 
+    def on_epoch_begin(self, info):
+        pass
+
     def on_epoch_end(self, info):
         self.seen.append(info.epoch)
         return info.epoch == self.epoch
@@ -88,6 +91,9 @@ def test_listeners_see_the_solution_they_would_predict_with(arrays):
     solutions = []
 
     class Keep:
+        def on_epoch_begin(self, info):
+            pass
+
         def on_epoch_end(self, info):
             solutions.append(info.solution().copy())
 
