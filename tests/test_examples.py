@@ -77,6 +77,19 @@ def test_quick_example_beats_its_floor(script, floors, tmp_path):
     assert os.listdir(tmp_path) == []  # nothing written into the current directory
 
 
+def _gradient_check_errors(stdout):
+    """The relative errors an example's first line reports."""
+    first = stdout.splitlines()[0]
+    assert first.startswith("gradient check"), first
+    return [float(e) for e in re.findall(r"\d\.\de-\d\d", first.split("|")[0])]
+
+
+def test_dlfs_example_checks_gradients_first(tmp_path):
+    stdout = run_example("dlfs_two_layer_net.py", "--quick", cwd=tmp_path)
+    errors = _gradient_check_errors(stdout)
+    assert len(errors) == 4 and max(errors) < 1e-7, errors
+
+
 @pytest.mark.full_data
 @pytest.mark.usefixtures("course_mat_path")
 def test_coursera_ex4_network_and_its_figures(tmp_path):
@@ -84,6 +97,8 @@ def test_coursera_ex4_network_and_its_figures(tmp_path):
     stdout = run_example(
         "coursera_ex4_network.py", "--quick", "--out", str(out), cwd=tmp_path
     )
+    # checkNNGradients's bar.
+    assert max(_gradient_check_errors(stdout)) < 1e-9
     accuracies = reported_accuracies(stdout)
     # Quick mode (10 epochs) when written: 94.4% training, 90.9% held out.
     assert accuracies["training"] >= 88.0, accuracies
