@@ -15,6 +15,10 @@ from sklearn.preprocessing import StandardScaler
 
 from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
 
+#: Fits here are kept short on purpose (a few epochs show what is tested);
+#: tests of the warning itself use pytest.warns, which sees it regardless.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 ESTIMATORS = [
     pytest.param(lambda **kw: SoftmaxSGDClassifier(**kw), id="softmax"),
     pytest.param(lambda **kw: TwoLayerMLPClassifier(n_hidden=32, **kw), id="mlp"),

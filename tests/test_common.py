@@ -1,8 +1,12 @@
 """scikit-learn's estimator checks, every one of them, on several configurations."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
+
+#: scikit-learn's checks train for a fixed, small number of epochs on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 CONFIGURATIONS = [
     SoftmaxSGDClassifier(),

@@ -24,6 +24,10 @@ from skmnist._numerics import (
 )
 from skmnist._optimizers import AdamOptimizer, IterateAverage
 
+#: Fits here are kept short on purpose (a few epochs show what is tested);
+#: tests of the warning itself use pytest.warns, which sees it regardless.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 DTYPES = [np.float32, np.float64]
 #: Agreement asked of the two paths: a few units in the last place.
 RTOL = {np.float32: 2e-6, np.float64: 1e-13}

@@ -143,6 +143,7 @@ def test_validation_frequency_longer_than_patience_is_refused(Estimator, data):
     assert "patience" in str(error.value)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 @pytest.mark.parametrize(
     "patience, validation_frequency", [(1, None), (2, None), (3, 3), (10, 10)]

@@ -11,6 +11,10 @@ from conftest import central_differences
 from skmnist import TwoLayerMLPClassifier
 from skmnist._numerics import ACTIVATIONS
 
+#: Fits here are kept short on purpose (a few epochs show what is tested);
+#: tests of the warning itself use pytest.warns, which sees it regardless.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 #: What README.md recommends for the course's 20x20 digits.
 DIGITS20X20_SETTINGS = dict(
     n_hidden=200, dropout=0.5, learning_rate_init=2e-3, max_iter=60

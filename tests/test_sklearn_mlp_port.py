@@ -689,6 +689,7 @@ def test_mlp_warm_start_no_convergence(solver):
     assert model.n_iter_ == 20
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_mlp_partial_fit_after_fit():
     # MLPClassifier refuses partial_fit when early_stopping=True. We differ
     # on purpose (documented): partial_fit never early-stops, so after an

@@ -8,6 +8,10 @@ from sklearn.linear_model import LogisticRegression
 from conftest import central_differences
 from skmnist import SoftmaxSGDClassifier
 
+#: Fits here are kept short on purpose (a few epochs show what is tested);
+#: tests of the warning itself use pytest.warns, which sees it regardless.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
 
 @pytest.mark.parametrize("with_weights", [False, True])
 def test_gradient_matches_central_differences(objective, rng, with_weights):
