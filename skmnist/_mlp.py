@@ -182,7 +182,9 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
     >>> from sklearn.datasets import load_digits
     >>> from skmnist import TwoLayerMLPClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = TwoLayerMLPClassifier(n_hidden=64, random_state=0)
+    >>> clf = TwoLayerMLPClassifier(
+    ...     n_hidden=64, early_stopping=True, tol=1e-3, random_state=0
+    ... )
     >>> clf = clf.fit(X / 16, y)
     >>> [w.shape for w in clf.coefs_]
     [(64, 64), (64, 10)]
