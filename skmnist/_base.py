@@ -533,6 +533,14 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             weight = factor if weight is None else weight * factor
         if weight is not None:
             positive = weight > 0
+            if not positive.any():
+                # Reached by partial_fit on classes whose class_weight is 0
+                # (fit says so below); an empty batch would fail obscurely.
+                raise ValueError(
+                    "Every sample of this call has zero weight (sample_weight "
+                    "times class_weight): there is nothing to train on. Give "
+                    "some samples a positive weight, or skip the call."
+                )
             if not incremental:
                 _check_two_weighted_classes(y_encoded[positive], classes_, type(self))
             if not positive.all():
@@ -554,7 +562,11 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             )
         if isinstance(self.class_weight, dict):
             _validate_class_weight(self.class_weight)
-        return compute_class_weight(self.class_weight, classes=classes_, y=y)
+        per_class = compute_class_weight(self.class_weight, classes=classes_, y=y)
+        # Checked on every class, not on the dict alone: a class the dict
+        # leaves out weighs 1, so {0: 0.0} is fine while all zeros is not.
+        _check_weights(per_class, "class_weight")
+        return per_class
 
     def _validation_data(self, X_val, y_val, classes_, per_class, dtype):
         X_val = validate_data(
@@ -625,19 +637,24 @@ def _validate_sample_weight(sample_weight, X):
 
 
 def _validate_class_weight(class_weight):
+    """Every value of the dict finite and non-negative (even unused ones)."""
     values = np.array(list(class_weight.values()), dtype=np.float64)
-    _check_weights(values, "class_weight")
+    _check_weight_values(values, "class_weight")
 
 
 def _check_weights(weights, name):
+    _check_weight_values(weights, name)
+    if not np.any(weights > 0):
+        raise ValueError(
+            f"{name} must contain at least one positive weight: with every weight "
+            "zero there is nothing to learn from."
+        )
+
+
+def _check_weight_values(weights, name):
     if not np.all(np.isfinite(weights)):
         raise ValueError(f"{name} contains NaN or infinity; give finite weights.")
     if np.any(weights < 0):
         raise ValueError(
             f"{name} must be non-negative; got a minimum of {weights.min()}."
-        )
-    if not np.any(weights > 0):
-        raise ValueError(
-            f"{name} must contain at least one positive weight: with every weight "
-            "zero there is nothing to learn from."
         )
