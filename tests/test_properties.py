@@ -34,7 +34,7 @@ from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
 pytest.importorskip(
     "hypothesis", reason='hypothesis is not installed (pip install "skmnist[test]")'
 )
-from hypothesis import assume, given  # noqa: E402
+from hypothesis import assume, event, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 #: A failed fit must say what to change; these are the engine's messages.
@@ -81,7 +81,9 @@ def datasets(draw, max_rows=30, max_features=4, max_classes=3, scales=None):
         ),
         dtype=np.float64,
     )
-    rows = draw(st.lists(st.integers(0, n_distinct - 1), min_size=n_rows, max_size=n_rows))
+    rows = draw(
+        st.lists(st.integers(0, n_distinct - 1), min_size=n_rows, max_size=n_rows)
+    )
     labels = draw(
         st.lists(st.integers(0, n_classes - 1), min_size=n_rows, max_size=n_rows)
     )
@@ -120,15 +122,17 @@ def estimators(early_stopping=None, dropout=None, max_iter=3):
     return st.one_of(softmax, mlp)
 
 
-def sample_weights(n_rows, low=2.0**-20, high=2.0**20):
-    """None, or weights with some zeros (at most every other row)."""
-    weight = st.one_of(st.just(0.0), st.floats(low, high))
-    return st.one_of(
-        st.none(),
-        st.lists(weight, min_size=n_rows, max_size=n_rows)
-        .map(np.array)
-        .filter(lambda w: np.count_nonzero(w) > n_rows // 2),
+@st.composite
+def sample_weights(draw, n_rows, low=2.0**-20, high=2.0**20):
+    """None, or positive weights with zeros on some of the odd rows."""
+    if draw(st.booleans()):
+        return None
+    weight = np.array(
+        draw(st.lists(st.floats(low, high), min_size=n_rows, max_size=n_rows))
     )
+    zero = draw(st.lists(st.booleans(), min_size=n_rows, max_size=n_rows))
+    weight[1::2][np.array(zero[1::2], dtype=bool)] = 0.0
+    return weight
 
 
 # ----------------------------------------------------------------------
@@ -159,8 +163,11 @@ def outcome(clf, X, y, **kwargs):
 
 def assert_valid_fit_or_clear_error(clf, X, y, **kwargs):
     result = outcome(clf, X, y, **kwargs)
+    # (--hypothesis-show-statistics tells how often each outcome came up.)
+    event("fit refused" if isinstance(result, str) else "fitted")
     if isinstance(result, str):
         assert CLEAR_ERRORS.search(result), f"unclear error: {result}"
+        event(f"refused: {CLEAR_ERRORS.search(result).group(0)[:40]}")
         with pytest.raises(NotFittedError):
             check_is_fitted(clf)
         return None
@@ -212,6 +219,35 @@ def test_fit_gives_finite_parameters_and_probabilities_or_a_clear_error(
     assert_valid_fit_or_clear_error(clf, X, y, sample_weight=weight)
 
 
+@given(
+    data=st.data(),
+    Estimator=st.sampled_from([SoftmaxSGDClassifier, TwoLayerMLPClassifier]),
+    n_hidden=st.integers(1, 64),
+    alpha=st.sampled_from([0.0, 0.5, 5.0, 50.0, 1e3]),
+    early_stopping=st.booleans(),
+)
+def test_a_strong_penalty_or_heavy_weights_never_look_like_divergence(
+    data, Estimator, n_hidden, alpha, early_stopping
+):
+    # Adam's steps are bounded by its learning rate: in three epochs the
+    # data loss cannot grow anywhere near 100 times. Only the penalty can
+    # be large (alpha * n_hidden at the start), and it is not the data loss.
+    X, y = data.draw(datasets())
+    weight = data.draw(sample_weights(len(y), low=1e-30, high=1e30))
+    params = dict(solver="adam", alpha=alpha, max_iter=3, random_state=0)
+    if Estimator is TwoLayerMLPClassifier:
+        params["n_hidden"] = n_hidden
+    clf = Estimator(early_stopping=early_stopping, **params)
+    result = outcome(clf, X, y, sample_weight=weight)
+    if isinstance(result, str):
+        assert "diverged" not in result
+        assert CLEAR_ERRORS.search(result), result
+    incremental = Estimator(shuffle=False, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        incremental.partial_fit(X, y, classes=np.unique(y), sample_weight=weight)
+
+
 @given(data=st.data(), clf=estimators())
 def test_refit_with_the_same_random_state_is_bit_identical(data, clf):
     X, y = data.draw(datasets())
@@ -234,11 +270,18 @@ def test_dense_sparse_float32_float64_train_the_same_model(data, clf):
     # masks) depend on the values only; the arithmetic differs by rounding.
     X, y = data.draw(datasets())
     clf.set_params(learning_rate_init=data.draw(st.sampled_from(["auto", 0.01])))
+    storages = ("dense64", "sparse64", "dense32", "sparse32")
+    if clf.solver == "adam":
+        # Adam divides by the gradient's size: where a gradient cancels to
+        # float32 rounding (~1e-8, next to epsilon=1e-8), it still takes a
+        # step of up to the learning rate. Its float32 fits differ by more
+        # than rounding, so only its float64 fits are compared.
+        storages = storages[:2]
     fits = {
-        storage: outcome(clone(clf), as_storage(X, storage), y)
-        for storage in ("dense64", "sparse64", "dense32", "sparse32")
+        storage: outcome(clone(clf), as_storage(X, storage), y) for storage in storages
     }
     reference = fits["dense64"]
+    event("fit refused" if isinstance(reference, str) else "fitted")
     if isinstance(reference, str):
         assert all(fit == reference for fit in fits.values()), fits
         return
@@ -275,7 +318,9 @@ def test_a_power_of_two_rescaling_of_the_weights_changes_nothing(
         scaled_params = {}
         scaled_weight = None if weight is None else weight * factor
     plain = outcome(clone(clf), X, y, sample_weight=weight)
-    scaled = outcome(clone(clf).set_params(**scaled_params), X, y, sample_weight=scaled_weight)
+    scaled = outcome(
+        clone(clf).set_params(**scaled_params), X, y, sample_weight=scaled_weight
+    )
     if isinstance(plain, str):
         assert scaled == plain
         return
@@ -348,7 +393,13 @@ def _mutable_inputs(X, y, weight, storage, order):
 
 def _snapshot(value):
     if sp.issparse(value):
-        return ("sparse", value.format, value.data.copy(), value.indices.copy(), value.indptr.copy())
+        return (
+            "sparse",
+            value.format,
+            value.data.copy(),
+            value.indices.copy(),
+            value.indptr.copy(),
+        )
     if value is None:
         return None
     return ("dense", np.array(value, copy=True), np.asarray(value).flags.writeable)
@@ -387,7 +438,9 @@ def test_no_input_is_modified(data, clf, storage, order):
     if outcome(clf, X, y, sample_weight=weight, X_val=X_val, y_val=y_val) is clf:
         clf.predict_proba(X_val)
         clf.decision_function(X_val)
-        clf.score(X_val, y_val, sample_weight=weight[::2] if weight is not None else None)
+        clf.score(
+            X_val, y_val, sample_weight=weight[::2] if weight is not None else None
+        )
     incremental = clone(clf).set_params(class_weight=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
