@@ -140,6 +140,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is their weighted mean. A sample of
             weight 0 is ignored as if absent (its class stays in ``classes_``).
+            Only their ratios matter: equal weights of any size train as no
+            weights, and any finite weights are rescaled in float64 before
+            training, so none overflows or rounds to 0 on the way.
         X_val, y_val : array-like, default=None
             A validation set of your own, weighted by ``class_weight`` as the
             training data is. Its scores are recorded every epoch and, with
@@ -182,7 +185,9 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             Every label that will ever appear; required on the first call.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights, used as given (not rescaled per
-            call, so that chunks keep their relative weight).
+            call, so that chunks keep their relative weight). A call in which
+            every sample weighs 0 (after ``class_weight``) raises a
+            ``ValueError``.
 
         Returns
         -------

@@ -34,7 +34,7 @@ from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
 pytest.importorskip(
     "hypothesis", reason='hypothesis is not installed (pip install "skmnist[test]")'
 )
-from hypothesis import assume, event, given  # noqa: E402
+from hypothesis import event, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 #: A failed fit must say what to change; these are the engine's messages.
@@ -123,9 +123,9 @@ def estimators(early_stopping=None, dropout=None, max_iter=3):
 
 
 @st.composite
-def sample_weights(draw, n_rows, low=2.0**-20, high=2.0**20):
+def sample_weights(draw, n_rows, low=2.0**-20, high=2.0**20, allow_none=True):
     """None, or positive weights with zeros on some of the odd rows."""
-    if draw(st.booleans()):
+    if allow_none and draw(st.booleans()):
         return None
     weight = np.array(
         draw(st.lists(st.floats(low, high), min_size=n_rows, max_size=n_rows))
@@ -291,7 +291,9 @@ def test_dense_sparse_float32_float64_train_the_same_model(data, clf):
         assert fit.n_iter_ == reference.n_iter_, storage
         for a, b in zip(fitted_arrays(fit), fitted_arrays(reference)):
             scale = max(1.0, np.abs(b).max())
-            tolerance = 1e-4 * scale if float32 else 1e-9 * scale
+            # (Adam's division by the gradient's size turns float64 rounding
+            # of a cancelling gradient into steps of ~1e-8 of its rate.)
+            tolerance = 1e-4 * scale if float32 else 1e-7 * scale
             assert_allclose(a, b, rtol=0, atol=tolerance, err_msg=storage)
 
 
@@ -340,8 +342,7 @@ def test_any_rescaling_of_the_weights_changes_predictions_by_rounding_only(
     # (Without early stopping: a near-tie in the stratified split may go
     # either way on such a rounding.)
     X, y = data.draw(datasets())
-    weight = data.draw(sample_weights(len(y)))
-    assume(weight is not None)
+    weight = data.draw(sample_weights(len(y), allow_none=False))
     plain = outcome(clone(clf), X, y, sample_weight=weight)
     scaled = outcome(clone(clf), X, y, sample_weight=weight * factor)
     if isinstance(plain, str):
