@@ -108,7 +108,7 @@ def estimators(early_stopping=None, dropout=None, max_iter=3):
             st.booleans() if early_stopping is None else st.just(early_stopping)
         ),
         average=st.sampled_from([False, True, 5]),
-        class_weight=st.sampled_from([None, "balanced", {0: 3.0, 1: 0.5}]),
+        class_weight=st.sampled_from([None, "balanced", {0: 3.0, 1: 0.5}, {0: 0.0}]),
         random_state=st.integers(0, 2**31 - 1),
     )
     softmax = st.builds(SoftmaxSGDClassifier, **common)
