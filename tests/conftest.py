@@ -31,7 +31,7 @@ def _hypothesis_examples():
 def _register_hypothesis_profiles():
     """The property tests' settings, for every test folder (loaders too).
 
-    "skmnist-ci" (the default) runs 10 examples per property, the same ones
+    "skmnist-ci" (the default) runs 25 examples per property, the same ones
     on every run, so that CI stays fast and a failure reproduces.
     ``SKMNIST_HYPOTHESIS_EXAMPLES=500`` selects "skmnist-long": that many
     new random examples per property, for a longer local search. Neither
@@ -48,7 +48,7 @@ def _register_hypothesis_profiles():
         print_blob=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    settings.register_profile("skmnist-ci", max_examples=10, derandomize=True, **common)
+    settings.register_profile("skmnist-ci", max_examples=25, derandomize=True, **common)
     examples = _hypothesis_examples()
     if examples is None:
         settings.load_profile("skmnist-ci")

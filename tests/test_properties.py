@@ -14,7 +14,7 @@ properties:
 * no input is ever modified.
 
 The examples per property are set by the hypothesis profile in
-``tests/conftest.py``: 10 by default, ``SKMNIST_HYPOTHESIS_EXAMPLES=500`` for
+``tests/conftest.py``: 25 by default, ``SKMNIST_HYPOTHESIS_EXAMPLES=500`` for
 a longer run.
 """
 
