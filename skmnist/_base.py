@@ -538,16 +538,17 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
             weight = factor if weight is None else weight * factor
         if weight is not None:
             positive = weight > 0
-            if not positive.any():
-                # Reached by partial_fit on classes whose class_weight is 0
-                # (fit says so below); an empty batch would fail obscurely.
-                raise ValueError(
-                    "Every sample of this call has zero weight (sample_weight "
-                    "times class_weight): there is nothing to train on. Give "
-                    "some samples a positive weight, or skip the call."
-                )
             if not incremental:
                 _check_two_weighted_classes(y_encoded[positive], classes_, type(self))
+            elif not positive.any():
+                # E.g. a chunk of classes whose class_weight is 0: an empty
+                # batch would fail obscurely.
+                raise ValueError(
+                    "Every sample of this partial_fit call has zero weight "
+                    "(sample_weight times class_weight): there is nothing to "
+                    "train on. Give some samples a positive weight, or skip "
+                    "the call."
+                )
             if not positive.all():
                 X, y_encoded, weight = X[positive], y_encoded[positive], weight[positive]
         # The weights stay float64: the trainer scales and casts them once it
@@ -609,11 +610,13 @@ def _at_least_two(classes_, estimator_class):
 def _check_two_weighted_classes(y_encoded, classes_, estimator_class):
     present = np.unique(y_encoded)
     if present.size < 2:
+        which = "none has"
+        if present.size:
+            which = f"only class {classes_[present]!r} has any"
         raise ValueError(
             f"{estimator_class.__name__} needs samples of at least 2 classes with "
-            f"positive weight; only class {classes_[present]!r} has any. A "
-            "classifier cannot learn from one class: check the sample and class "
-            "weights."
+            f"positive weight; {which}. A classifier cannot learn from one class: "
+            "check the sample and class weights."
         )
 
 

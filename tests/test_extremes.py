@@ -137,7 +137,7 @@ def test_partial_fit_on_classes_weighted_zero_is_refused(digits, Estimator):
     clf.partial_fit(X[:100], y[:100], classes=CLASSES)
     before = [w.copy() for w in weights_of(clf)]
     zeros = y == 0
-    with pytest.raises(ValueError, match="zero weight.*class_weight"):
+    with pytest.raises(ValueError, match="partial_fit call has zero weight"):
         clf.partial_fit(X[zeros], y[zeros])
     for a, b in zip(before, weights_of(clf)):
         assert_array_equal(a, b)
