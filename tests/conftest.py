@@ -35,8 +35,9 @@ def _register_hypothesis_profiles():
     on every run, so that CI stays fast and a failure reproduces.
     ``SKMNIST_HYPOTHESIS_EXAMPLES=500`` selects "skmnist-long": that many
     new random examples per property, for a longer local search. Neither
-    keeps an example database (no .hypothesis folder is left behind): a
-    failure prints the example and a ``@reproduce_failure`` line instead.
+    keeps an example database: a failure prints the example and a
+    ``@reproduce_failure`` line instead. (hypothesis still caches constants
+    in a .hypothesis folder, which git ignores by a .gitignore of its own.)
     """
     try:
         from hypothesis import HealthCheck, settings
