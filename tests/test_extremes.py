@@ -279,6 +279,29 @@ def test_huge_uniform_class_weight_scores_x_val_as_unweighted(digits):
     assert_array_equal(huge.coef_, plain.coef_)
 
 
+@SHORT_FIT
+def test_weights_rescaled_by_any_factor_split_alike():
+    # Integer weights make ties in the split's choice of how many groups to
+    # hold out; times 0.1 the sums round apart, and argmin broke the tie the
+    # other way (another validation set, another model). Found by
+    # test_properties with integer weights.
+    X = np.array(
+        [[0, 1], [1, 2], [1, 0], [1, 1], [1, 2], [0, 0], [2, 1], [1, 1], [1, 1],
+         [2, 2], [0, 1], [0, 0], [0, 0], [1, 0], [0, 0], [1, 1], [1, 1], [0, 1],
+         [1, 0], [1, 0], [0, 1], [2, 2], [2, 0], [1, 2], [2, 2]],
+        dtype=float,
+    )  # fmt: skip
+    y = np.array([0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1,
+                  0, 1, 0])  # fmt: skip
+    weight = np.array([1, 3, 2, 1, 1, 3, 2, 2, 3, 2, 1, 1, 1, 2, 1, 2, 3, 3, 3, 1, 3,
+                       3, 2, 1, 3], dtype=float)  # fmt: skip
+    params = dict(early_stopping=True, max_iter=2, random_state=276)
+    plain = SoftmaxSGDClassifier(**params).fit(X, y, sample_weight=weight)
+    scaled = SoftmaxSGDClassifier(**params).fit(X, y, sample_weight=weight * 0.1)
+    assert_allclose(scaled.validation_scores_, plain.validation_scores_, rtol=1e-12)
+    assert_allclose(scaled.predict_proba(X), plain.predict_proba(X), rtol=1e-9)
+
+
 def test_weights_spanning_more_than_float32_are_refused_clearly(digits):
     # The small weights would round to 0 in float32 and silently drop out.
     X, y = digits

@@ -125,12 +125,14 @@ def estimators(early_stopping=None, dropout=None, max_iter=3):
 
 @st.composite
 def sample_weights(draw, n_rows, low=2.0**-20, high=2.0**20, allow_none=True):
-    """None, or positive weights with zeros on some of the odd rows."""
+    """None, or positive weights with zeros on some of the odd rows.
+
+    Small integers are likely: their sums tie, where rounding decides.
+    """
     if allow_none and draw(st.booleans()):
         return None
-    weight = np.array(
-        draw(st.lists(st.floats(low, high), min_size=n_rows, max_size=n_rows))
-    )
+    value = st.one_of(st.sampled_from([1.0, 2.0, 3.0]), st.floats(low, high))
+    weight = np.array(draw(st.lists(value, min_size=n_rows, max_size=n_rows)))
     zero = draw(st.lists(st.booleans(), min_size=n_rows, max_size=n_rows))
     weight[1::2][np.array(zero[1::2], dtype=bool)] = 0.0
     return weight
@@ -331,17 +333,12 @@ def test_a_power_of_two_rescaling_of_the_weights_changes_nothing(
     assert_array_equal(plain.predict_proba(X), scaled.predict_proba(X))
 
 
-@given(
-    data=st.data(),
-    clf=estimators(early_stopping=False),
-    factor=st.floats(1e-200, 1e200),
-)
+@given(data=st.data(), clf=estimators(), factor=st.floats(1e-200, 1e200))
 def test_any_rescaling_of_the_weights_changes_predictions_by_rounding_only(
     data, clf, factor
 ):
-    # Not bit for bit: w * c / max(w * c) may round apart from w / max(w).
-    # (Without early stopping: a near-tie in the stratified split may go
-    # either way on such a rounding.)
+    # Not bit for bit: w * c / max(w * c) may round apart from w / max(w);
+    # but no decision (the split, the best epoch) may turn on that rounding.
     X, y = data.draw(datasets())
     weight = data.draw(sample_weights(len(y), allow_none=False))
     plain = outcome(clone(clf), X, y, sample_weight=weight)
