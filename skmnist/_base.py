@@ -588,6 +588,12 @@ class BaseMinibatchClassifier(ClassifierMixin, BaseEstimator):
         # Scored as the training data is weighted ("balanced": by the
         # training frequencies).
         weight = None if per_class is None else per_class[y_encoded]
+        if weight is not None and not np.any(weight > 0):
+            raise ValueError(
+                "Every sample of the validation set (y_val) belongs to a class "
+                "whose class_weight is 0, so it cannot score anything. Give "
+                "X_val, y_val samples of classes with a positive weight."
+            )
         return TrainingData(X_val, y_encoded, weight)
 
 

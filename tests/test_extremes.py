@@ -128,6 +128,15 @@ def test_class_weight_zero_for_some_classes_is_allowed(digits, how):
     assert np.mean(clf.predict(X[y == 0]) == 0) < 0.5
 
 
+def test_validation_set_of_classes_weighted_zero_is_refused(digits):
+    X, y = digits
+    zeros = y == 0
+    clf = make(SoftmaxSGDClassifier, class_weight={0: 0.0}, early_stopping=True)
+    with pytest.raises(ValueError, match="validation set.*class_weight is 0"):
+        clf.fit(X, y, X_val=X[zeros], y_val=y[zeros])
+    assert_unfitted(clf)
+
+
 @pytest.mark.parametrize("Estimator", ESTIMATORS)
 def test_partial_fit_on_classes_weighted_zero_is_refused(digits, Estimator):
     # Every sample of the call has weight 0: nothing to train on, and no
