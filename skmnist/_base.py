@@ -141,6 +141,9 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; the loss is their weighted mean. A sample of
             weight 0 is ignored as if absent (its class stays in ``classes_``).
+            Only their ratios matter: equal weights of any size train as no
+            weights, and any finite weights are rescaled in float64 before
+            training, so none overflows or rounds to 0 on the way.
         X_val, y_val : array-like, default=None
             A validation set of your own, weighted by ``class_weight`` as the
             training data is. Its scores are recorded every epoch and, with
@@ -183,7 +186,9 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
             Every label that will ever appear; required on the first call.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights, used as given (not rescaled per
-            call, so that chunks keep their relative weight).
+            call, so that chunks keep their relative weight). A call in which
+            every sample weighs 0 (after ``class_weight``) raises a
+            ``ValueError``.
 
         Returns
         -------
@@ -543,6 +548,15 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
             positive = weight > 0
             if not incremental:
                 _check_two_weighted_classes(y_encoded[positive], classes_, type(self))
+            elif not positive.any():
+                # E.g. a chunk of classes whose class_weight is 0: an empty
+                # batch would fail obscurely.
+                raise ValueError(
+                    "Every sample of this partial_fit call has zero weight "
+                    "(sample_weight times class_weight): there is nothing to "
+                    "train on. Give some samples a positive weight, or skip "
+                    "the call."
+                )
             if not positive.all():
                 X, y_encoded, weight = (
                     X[positive],
@@ -566,7 +580,11 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
             )
         if isinstance(self.class_weight, dict):
             _validate_class_weight(self.class_weight)
-        return compute_class_weight(self.class_weight, classes=classes_, y=y)
+        per_class = compute_class_weight(self.class_weight, classes=classes_, y=y)
+        # Checked on every class, not on the dict alone: a class the dict
+        # leaves out weighs 1, so {0: 0.0} is fine while all zeros is not.
+        _check_weights(per_class, "class_weight")
+        return per_class
 
     def _validation_data(self, X_val, y_val, classes_, per_class, dtype):
         X_val = validate_data(
@@ -582,6 +600,12 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
         # Scored as the training data is weighted ("balanced": by the
         # training frequencies).
         weight = None if per_class is None else per_class[y_encoded]
+        if weight is not None and not np.any(weight > 0):
+            raise ValueError(
+                "Every sample of the validation set (y_val) belongs to a class "
+                "whose class_weight is 0, so it cannot score anything. Give "
+                "X_val, y_val samples of classes with a positive weight."
+            )
         return TrainingData(X_val, y_encoded, weight)
 
 
@@ -604,11 +628,13 @@ def _at_least_two(classes_, estimator_class):
 def _check_two_weighted_classes(y_encoded, classes_, estimator_class):
     present = np.unique(y_encoded)
     if present.size < 2:
+        which = "none has"
+        if present.size:
+            which = f"only class {classes_[present]!r} has any"
         raise ValueError(
             f"{estimator_class.__name__} needs samples of at least 2 classes with "
-            f"positive weight; only class {classes_[present]!r} has any. A "
-            "classifier cannot learn from one class: check the sample and class "
-            "weights."
+            f"positive weight; {which}. A classifier cannot learn from one class: "
+            "check the sample and class weights."
         )
 
 
@@ -637,19 +663,24 @@ def _validate_sample_weight(sample_weight, X):
 
 
 def _validate_class_weight(class_weight):
+    """Every value of the dict finite and non-negative (even unused ones)."""
     values = np.array(list(class_weight.values()), dtype=np.float64)
-    _check_weights(values, "class_weight")
+    _check_weight_values(values, "class_weight")
 
 
 def _check_weights(weights, name):
+    _check_weight_values(weights, name)
+    if not np.any(weights > 0):
+        raise ValueError(
+            f"{name} must contain at least one positive weight: with every weight "
+            "zero there is nothing to learn from."
+        )
+
+
+def _check_weight_values(weights, name):
     if not np.all(np.isfinite(weights)):
         raise ValueError(f"{name} contains NaN or infinity; give finite weights.")
     if np.any(weights < 0):
         raise ValueError(
             f"{name} must be non-negative; got a minimum of {weights.min()}."
-        )
-    if not np.any(weights > 0):
-        raise ValueError(
-            f"{name} must contain at least one positive weight: with every weight "
-            "zero there is nothing to learn from."
         )

@@ -45,13 +45,15 @@ class SoftmaxModel:
     def auto_learning_rate(self, solver, mean_squared_norm, batch_size):
         """The step size ``learning_rate_init="auto"`` stands for.
 
-        For "sgd", ``min(1, 30 / mean(||x||^2 + 1))``: the curvature of the
-        softmax loss grows with the squared norm of the samples (0.3 for
-        MNIST pixels / 255; 1 for standardised data of a few features).
+        For "sgd", ``min(1, 30 / mean(||x||^2 + 1)) * sqrt(min(1, batch_size
+        / 200))``: the curvature of the softmax loss grows with the squared
+        norm of the samples (0.3 for MNIST pixels / 255; 1 for standardised
+        data of a few features), and smaller batches give noisier gradients
+        (a step of 1 on one sample at a time overshoots: its loss rises).
         """
         if solver == "adam":
             return 0.01
-        return min(1.0, 30.0 / mean_squared_norm)
+        return min(1.0, 30.0 / mean_squared_norm) * min(1.0, batch_size / 200) ** 0.5
 
     def allocate_workspace(self, n_rows, weights, dtype, training=False, dropout=False):
         """Buffers for a batch of up to ``n_rows`` rows."""

@@ -44,8 +44,9 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         epochs pass without improving by ``tol``.
     learning_rate_init : float or "auto", default="auto"
         Initial step size. "auto" scales it to the data: for "sgd",
-        ``min(1, 30 / mean(||x||^2 + 1))`` (0.3 for MNIST pixels / 255,
-        smaller for unscaled features; computed without overflow, and a step
+        ``min(1, 30 / mean(||x||^2 + 1)) * sqrt(min(1, batch_size / 200))``
+        (0.3 for MNIST pixels / 255 in batches of 200, smaller for unscaled
+        features or smaller batches; computed without overflow, and a step
         too small for the data's dtype is refused); for "adam", 0.01.
     power_t : float, default=0.5
         Exponent of the "invscaling" schedule.

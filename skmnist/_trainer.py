@@ -28,6 +28,7 @@ from ._training import (
     data_loss_gradient,
     divergence_limit,
     mean_squared_norm,
+    scaled_weights,
     training_weights,
 )
 from ._validation_split import duplicate_groups, stratified_group_split
@@ -228,10 +229,15 @@ class Trainer:
         """
         start = start or Start()
         rngs = _spawn_streams(seed)
+        if not start.incremental:
+            # partial_fit keeps its weights as given: they scale its step.
+            data.sample_weight = scaled_weights(data.sample_weight)
         data, validation = self._split(data, validation, start, rngs["split"])
         data.sample_weight = training_weights(
             data.sample_weight, data.X.dtype, normalize=not start.incremental
         )
+        if validation is not None:
+            validation.sample_weight = scaled_weights(validation.sample_weight)
         state = self._initial_state(data, n_classes, start, rngs)
         run = _Run(self, state, data, validation, start)
         with np.errstate(

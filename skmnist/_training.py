@@ -127,6 +127,29 @@ def data_loss_gradient(
     return loss
 
 
+def scaled_weights(weight):
+    """Float64 weights scaled exactly to a largest in [0.5, 1), or None if all equal.
+
+    Applied before anything adds the weights up (the stratified split, the
+    validation scores): sums of weights near 1e308 overflow. Scaling by a
+    power of two is exact, so weights rescaled by any power of two split and
+    train bit for bit alike, and equal weights of any size are the unweighted
+    fit itself.
+    """
+    if weight is None or np.all(weight == weight[0]):
+        return None
+    _, exponent = np.frexp(weight.max())
+    scaled = np.ldexp(weight, -exponent)
+    if np.any(scaled[weight > 0] == 0):
+        raise ValueError(
+            f"The sample weights span more than float64 can hold (from "
+            f"{weight[weight > 0].min():g} to {weight.max():g}): the smallest "
+            "would round to 0. Raise the smallest weights, or set them to 0 to "
+            "drop those samples."
+        )
+    return scaled
+
+
 def training_weights(weight, dtype, normalize):
     """Weights as the training step uses them: in the data's dtype, or None.
 
@@ -146,10 +169,12 @@ def training_weights(weight, dtype, normalize):
         weight /= weight.mean()
     cast = weight.astype(dtype, copy=False)
     if not np.all(np.isfinite(cast)) or np.any(cast[weight > 0] == 0):
+        smallest = weight[weight > 0].min() / weight.max()
         raise ValueError(
             f"The sample weights span more than {np.dtype(dtype).name} can hold "
-            f"(from {weight.min():g} to {weight.max():g}); rescale them, or train "
-            "on float64 data."
+            f"(the smallest is {smallest:g} times the largest) and would round "
+            "to 0 or overflow. Raise the smallest weights (or set them to 0 to "
+            "drop those samples), or train on float64 data."
         )
     return cast
 

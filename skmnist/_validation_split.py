@@ -135,6 +135,10 @@ def _sorted_row_ids(rows):
     return ids.ravel().astype(np.int64)
 
 
+#: Relative to a class's weight, split choices closer than this are ties.
+_SPLIT_ROUNDING = 1e-9
+
+
 def stratified_group_split(groups, y, sample_weight, validation_fraction, rng):
     """Choose validation samples, whole groups at a time, class by class.
 
@@ -170,6 +174,10 @@ def stratified_group_split(groups, y, sample_weight, validation_fraction, rng):
         cumulative = np.cumsum(group_weight[members])
         target = validation_fraction * cumulative[-1]
         # Candidate counts 1 .. size-1: one group at least on each side.
-        n_taken = 1 + np.argmin(np.abs(cumulative[:-1] - target))
+        distance = np.abs(cumulative[:-1] - target)
+        # Ties within rounding go to the fewest groups: weights rescaled by
+        # any factor (rounding the sums apart) must split alike.
+        near_best = distance <= distance.min() + _SPLIT_ROUNDING * cumulative[-1]
+        n_taken = 1 + np.argmax(near_best)
         in_validation[members[:n_taken]] = True
     return in_validation[groups]

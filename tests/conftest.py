@@ -15,6 +15,52 @@ from sklearn.datasets import load_digits  # noqa: E402
 from skmnist.datasets import fetch_mnist, get_data_home, load_mat  # noqa: E402
 
 
+def _hypothesis_examples():
+    """Examples per property test: SKMNIST_HYPOTHESIS_EXAMPLES, or None."""
+    value = os.environ.get("SKMNIST_HYPOTHESIS_EXAMPLES", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(
+            f"SKMNIST_HYPOTHESIS_EXAMPLES={value!r}: give a positive number of "
+            "examples per property test, e.g. SKMNIST_HYPOTHESIS_EXAMPLES=500."
+        )
+    return int(value)
+
+
+def _register_hypothesis_profiles():
+    """The property tests' settings, for every test folder (loaders too).
+
+    "skmnist-ci" (the default) runs 25 examples per property, the same ones
+    on every run, so that CI stays fast and a failure reproduces.
+    ``SKMNIST_HYPOTHESIS_EXAMPLES=500`` selects "skmnist-long": that many
+    new random examples per property, for a longer local search. Neither
+    keeps an example database: a failure prints the example and a
+    ``@reproduce_failure`` line instead. (hypothesis still caches constants
+    in a .hypothesis folder, which git ignores by a .gitignore of its own.)
+    """
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # test_properties.py skips itself with the reason
+        return
+    common = dict(
+        deadline=None,  # the first fit compiles numba kernels
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    settings.register_profile("skmnist-ci", max_examples=25, derandomize=True, **common)
+    examples = _hypothesis_examples()
+    if examples is None:
+        settings.load_profile("skmnist-ci")
+        return
+    settings.register_profile("skmnist-long", max_examples=examples, **common)
+    settings.load_profile("skmnist-long")
+
+
+_register_hypothesis_profiles()
+
+
 @pytest.fixture(scope="session")
 def digits():
     """sklearn's 1,797 real 8x8 digits, scaled to [0, 1]."""
