@@ -199,23 +199,25 @@ def load_with_peak_memory(data):
 NDARRAY = glob("numpy", "ndarray")
 RECONSTRUCT = glob("numpy.core.multiarray", "_reconstruct")
 
+ARRAY_STATE = b"(" + push(1) + push((2**25,)) + call(glob("numpy", "dtype"), push("O8"))
+
 ALLOCATION_BOMBS = {
     "bytearray_n": call(glob("builtins", "bytearray"), push(2**28)),
     "newobj_bytes_n": glob("builtins", "bytes") + push((2**28,)) + b"\x81",
     "ndarray_shape": call(NDARRAY, push((2**25,)), push("f8")),
-    "reconstruct_shape": call(RECONSTRUCT, NDARRAY, push((2**28,)),
-                                         push(b"b")),
+    "reconstruct_shape": call(RECONSTRUCT, NDARRAY, push((2**28,)), push(b"b")),
     "copy_reg_reconstructor": call(
         glob("copy_reg", "_reconstructor"),
         glob("__builtin__", "bytearray"),
         glob("__builtin__", "bytearray"),
         push(2**28),
     ),
-    "array_state_shape": call(RECONSTRUCT, NDARRAY, push((0,)),
-                                           push(b"b"))
-    + b"(" + push(1) + push((2**25,)) + call(glob("numpy", "dtype"), push("O8"))
-    + push(False) + push([]) + b"tb",
-}  # fmt: skip
+    "array_state_shape": call(RECONSTRUCT, NDARRAY, push((0,)), push(b"b"))
+    + ARRAY_STATE
+    + push(False)
+    + push([])
+    + b"tb",
+}
 
 
 @pytest.mark.parametrize("name", list(ALLOCATION_BOMBS))
