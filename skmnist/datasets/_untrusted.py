@@ -41,8 +41,8 @@ def _not_regular(path, mode):
     )
 
 
-def read_regular_file(path):
-    """Return the bytes of ``path``, which must be a regular file.
+def open_regular_file(path):
+    """Open ``path`` for reading in binary mode; it must be a regular file.
 
     Raises ``FileNotFoundError`` when nothing is there, and ``ValueError``
     naming what is there when it is a directory, FIFO, socket or device.
@@ -60,10 +60,18 @@ def read_regular_file(path):
         if exc.errno in (errno.EISDIR, errno.ENXIO):
             raise _not_regular(path, os.stat(path).st_mode) from None
         raise
-    with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(f.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise _not_regular(path, mode)
+    file = os.fdopen(fd, "rb")
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        file.close()
+        raise _not_regular(path, mode)
+    return file
+
+
+def read_regular_file(path):
+    """Return the bytes of ``path``, which must be a regular file (see
+    :func:`open_regular_file`)."""
+    with open_regular_file(path) as f:
         return f.read()
 
 
