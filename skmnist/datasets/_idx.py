@@ -16,7 +16,7 @@ import numpy as np
 from ._base import DIGIT_NAMES, make_bunch, scale_pixels
 from ._untrusted import (
     GZIP_MAGIC,
-    MAX_GZIP_RATIO,
+    MAX_DEFLATE_RATIO,
     gunzip,
     gunzip_prefix,
     read_regular_file,
@@ -147,7 +147,7 @@ def _read_idx_file(path, expected_magic):
     header = gunzip_prefix(raw, path, _MAX_HEADER_SIZE)
     header_size, dims = _parse_header(header, path, expected_magic)
     expected_size = _file_size(header_size, dims)
-    if expected_size > MAX_GZIP_RATIO * len(raw):
+    if expected_size > MAX_DEFLATE_RATIO * len(raw):
         raise ValueError(
             f"{path}: truncated; its header announces "
             f"{_describe_sizes(header_size, dims)}, more than a gzip file of "

@@ -4,14 +4,12 @@ course's ``ex3data1.mat`` / ``ex4data1.mat``."""
 import io
 import math
 import os
-import warnings
 
 import numpy as np
-from scipy.io.matlab import MatReadWarning
 
 from ._base import DIGIT_NAMES, make_bunch
-from ._mat5 import HEADER_SIZE, MAX_VARIABLE_BYTES, extract_variables
-from ._untrusted import open_regular_file
+from ._mat5 import HEADER_SIZE, extract_variables
+from ._untrusted import MAX_DEFLATE_RATIO, open_regular_file
 
 _MAT_DESCR = """\
 Handwritten digits from a MATLAB file in the Coursera machine-learning course
@@ -24,6 +22,10 @@ rows of ``data`` are the upright images flattened row-major (``images`` is
 Pixel values are kept as stored (float64; the course data is not in [0, 1]).
 """
 
+
+#: However small the file, a variable may take this much memory (see
+#: ``_memory_limit``).
+MIN_MEMORY_LIMIT = 16 * 2**20
 
 # MATLAB classes of a v7.3 dataset that hold plain numbers.
 _V73_NUMERIC_CLASSES = {
@@ -80,9 +82,7 @@ def _read_v4(raw, path, keys):
 
 def _scipy_read(loadmat, content, path, keys):
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MatReadWarning)
-            contents = loadmat(io.BytesIO(content), variable_names=list(keys))
+        contents = loadmat(io.BytesIO(content), variable_names=list(keys))
         return [contents[key] for key in keys]
     except Exception as exc:
         raise _unreadable(path, exc) from exc
@@ -132,7 +132,7 @@ def _v73_variable(h5py, f, key, path, limit):
     link = f.get(key, getlink=True)
     if not isinstance(link, h5py.HardLink):
         raise _BadMatFile(
-            f"{path}: variable {key!r} is a {type(link).__name__} to elsewhere, "
+            f"{path}: variable {key!r} is an HDF5 {type(link).__name__} to elsewhere, "
             "not data stored in the file; MATLAB does not write links."
         )
     node = f[key]
@@ -236,6 +236,17 @@ def _checked_sparse(data, indices, indptr, shape, key, path):
     return csc_array((data[:nnz], indices, indptr), shape=shape)
 
 
+def _memory_limit(file_size):
+    """Bytes a variable of a file of ``file_size`` bytes may take in memory.
+
+    A dense variable is in the file, at most deflate-compressed, so it cannot
+    take more than ``MAX_DEFLATE_RATIO`` times the file's size; the same bound
+    applies to densifying a sparse matrix, so that a small corrupt or hostile
+    file cannot claim gigabytes.
+    """
+    return max(MIN_MEMORY_LIMIT, MAX_DEFLATE_RATIO * file_size)
+
+
 def _check_memory(n_bytes, key, path, limit):
     if n_bytes > limit:
         raise _BadMatFile(
@@ -248,7 +259,7 @@ def _check_memory(n_bytes, key, path, limit):
 def _check_keys_present(path, keys, present):
     missing = [key for key in keys if key not in present]
     if missing:
-        raise ValueError(
+        raise _BadMatFile(
             f"{path}: variable(s) {', '.join(repr(k) for k in missing)} not found. "
             f"{_present_variables_message(present)} Pass x_key=/y_key= to name "
             "the image and label variables."
@@ -337,8 +348,9 @@ def load_mat(path, *, x_key="X", y_key="y", return_X_y=False):
 
     The file is treated as untrusted: the structure of a v5/v7 file is
     checked in full before scipy reads it (scipy's compiled reader can crash
-    on some corrupt files), and no variable may take more memory than
-    ``max(2 GiB, size of the file)``.
+    on some corrupt files), and no variable may take more memory than 1040
+    times the file's size (deflate's largest expansion; 16 MiB for smaller
+    files), densified sparse matrices included.
 
     Parameters
     ----------
@@ -395,7 +407,7 @@ def load_mat(path, *, x_key="X", y_key="y", return_X_y=False):
         raise FileNotFoundError(f"No such .mat file: {path!r}")
     keys = (x_key, y_key)
     with open_regular_file(path) as f:
-        limit = max(MAX_VARIABLE_BYTES, os.fstat(f.fileno()).st_size)
+        limit = _memory_limit(os.fstat(f.fileno()).st_size)
         header = f.read(HEADER_SIZE)
         major = _mat_version(header, path)
         if major == 2:

@@ -23,6 +23,8 @@ import struct
 import zlib
 from collections import namedtuple
 
+from ._untrusted import MAX_DEFLATE_RATIO
+
 HEADER_SIZE = 128
 
 #: Largest variable (once decompressed) the reader accepts: MATLAB's v5/v7
@@ -220,6 +222,11 @@ def _inflate(data, elements):
         raise elements.error(
             f"a variable announces {n_bytes} bytes, more than the "
             f"{MAX_VARIABLE_BYTES} a MATLAB v5/v7 file can hold"
+        )
+    if n_bytes > MAX_DEFLATE_RATIO * len(data):
+        raise elements.error(
+            f"a variable announces {n_bytes} bytes, more than its "
+            f"{len(data)} compressed bytes can hold"
         )
     # At most 8 bytes of padding may follow the element.
     body = decompressor.decompress(decompressor.unconsumed_tail, n_bytes + 8)

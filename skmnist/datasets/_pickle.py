@@ -13,12 +13,14 @@ calls, builds or allocates can be checked.
 
 import builtins
 import functools
+from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
 import importlib
 import io
 import math
 import os
 import pickle
 import reprlib
+import struct
 
 import numpy as np
 
@@ -228,6 +230,9 @@ class RestrictedUnpickler(pickle._Unpickler):
             max_bytes = ALLOCATION_FACTOR * _remaining_size(file) + ALLOCATION_SLACK
         self._max_bytes = max_bytes
         self._allocated = 0
+        # Resolved once, before loading: nothing is imported during a load.
+        self._globals = _allowed_globals()
+        self._checkers = _CALL_CHECKERS()
 
     # -- globals ---------------------------------------------------------
 
@@ -237,7 +242,7 @@ class RestrictedUnpickler(pickle._Unpickler):
         # importing anything.
         if self.proto < 3 and self.fix_imports:
             module, name = _python3_name(module, name)
-        target = _allowed_globals().get((module, name))
+        target = self._globals.get((module, name))
         if target is None:
             raise _refuse(
                 f"the pickle references {module}.{name}, which is not allowed"
@@ -272,6 +277,16 @@ class RestrictedUnpickler(pickle._Unpickler):
 
     dispatch[pickle.NEWOBJ_EX[0]] = load_newobj_ex
 
+    def load_bytearray8(self):
+        # The standard unpickler allocates the announced size before reading.
+        (size,) = struct.unpack("<Q", self.read(8))
+        self._charge(size, "a bytearray")
+        self.append(bytearray(self.read(size)))
+        if len(self.stack[-1]) != size:
+            raise pickle.UnpicklingError("pickle data was truncated")
+
+    dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+
     def load_build(self):
         state = self.stack.pop()
         target = self.stack[-1]
@@ -287,7 +302,7 @@ class RestrictedUnpickler(pickle._Unpickler):
     # -- the checked calls -----------------------------------------------
 
     def _call(self, func, args, kwargs=None):
-        entry = _CALL_CHECKERS().get(id(func))
+        entry = self._checkers.get(id(func))
         if entry is None or entry[0] is not func:
             raise _refuse(f"the pickle calls {_describe(func)}, which is not allowed")
         return entry[1](self, func, *args, **(kwargs or {}))
@@ -445,8 +460,6 @@ def _same_but_byte_order(current, state):
 
 
 def _python3_name(module, name):
-    from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
-
     if (module, name) in NAME_MAPPING:
         return NAME_MAPPING[(module, name)]
     return IMPORT_MAPPING.get(module, module), name

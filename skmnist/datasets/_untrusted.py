@@ -16,9 +16,13 @@ import zlib
 
 GZIP_MAGIC = b"\x1f\x8b"
 
-#: Deflate expands its input at most about 1032-fold; a gzip file that would
-#: have to expand more than this to hold what it announces cannot be valid.
-MAX_GZIP_RATIO = 1040
+#: Deflate (gzip, zlib) expands its input at most about 1032-fold: a stream
+#: that would have to expand more than this to hold what it announces cannot
+#: be valid, and a file cannot describe more than this many times its size
+#: of data unless it is sparse.
+MAX_DEFLATE_RATIO = 1040
+
+_CHUNK_SIZE = 1 << 20
 
 
 def _kind_of(mode):
@@ -80,23 +84,28 @@ def gunzip(raw, path, max_size):
 
     Raises ``ValueError`` naming ``path`` when the stream is truncated or
     corrupt, or when it expands beyond ``max_size`` bytes (the caller's limit,
-    stated in the message).
+    stated in the message).  Memory follows what the stream really holds,
+    not the limit.
     """
     stream = gzip.GzipFile(fileobj=io.BytesIO(raw))
-    try:
-        content = stream.read(max_size + 1)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise ValueError(
-            f"{path}: the gzip stream is truncated or corrupt ({exc}). "
-            "The file was probably cut short while copying or downloading; "
-            "obtain it again."
-        ) from None
-    if len(content) > max_size:
-        raise ValueError(
-            f"{path}: the gzip stream expands to more than {max_size} bytes, "
-            "more than this file can hold; it is corrupt or not a dataset file."
-        )
-    return content
+    chunks, size = [], 0
+    while size <= max_size:
+        try:
+            chunk = stream.read(min(_CHUNK_SIZE, max_size + 1 - size))
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ValueError(
+                f"{path}: the gzip stream is truncated or corrupt ({exc}). "
+                "The file was probably cut short while copying or downloading; "
+                "obtain it again."
+            ) from None
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    raise ValueError(
+        f"{path}: the gzip stream expands to more than {max_size} bytes, "
+        "more than this file can hold; it is corrupt or not a dataset file."
+    )
 
 
 def gunzip_prefix(raw, path, size):

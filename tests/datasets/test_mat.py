@@ -479,8 +479,8 @@ def test_v73_corrupt_sparse_matrix_is_refused(tmp_path):
     "kind, message",
     [
         ("struct", "variable 'X' is a MATLAB struct"),
-        ("soft_link", "variable 'X' is a SoftLink"),
-        ("external_link", "variable 'X' is a ExternalLink"),
+        ("soft_link", "variable 'X' is an HDF5 SoftLink"),
+        ("external_link", "variable 'X' is an HDF5 ExternalLink"),
         ("char", "MATLAB class 'char'"),
         ("complex", "holds complex numbers"),
         ("external_data", "keeps its data in other files"),
@@ -529,3 +529,31 @@ def test_truncated_v73_file_names_the_path(tmp_path):
     cut.write_bytes(content[: len(content) // 2])
     with pytest.raises(ValueError, match="cut73.mat: could not read"):
         load_mat(cut)
+
+
+def test_v73_missing_variables_list_those_present(tmp_path):
+    def build(f, h5py):
+        f["Theta1"] = np.zeros((401, 25))
+
+    with pytest.raises(ValueError) as excinfo:
+        load_mat(v73_file(tmp_path / "weights73.mat", build))
+    message = str(excinfo.value)
+    assert message.startswith(str(tmp_path / "weights73.mat"))
+    assert "'X', 'y' not found" in message and "'Theta1'" in message
+
+
+def test_densifying_is_bounded_by_the_file_size(tmp_path):
+    # A few non-zeros can describe a matrix of any size; densified, it may
+    # take at most max(16 MiB, 1040 x the file's size).
+    def sparse_file(name, n_rows):
+        X = sp.csc_array(([1.0, 2.0], ([0, n_rows - 1], [0, 399])), (n_rows, 400))
+        path = tmp_path / name
+        savemat(path, {"X": X, "y": np.ones((n_rows, 1))}, do_compression=True)
+        return path
+
+    small = sparse_file("small.mat", 4000)  # 12.8 MB dense
+    assert load_mat(small).data.shape == (4000, 400)
+    large = sparse_file("large.mat", 10000)  # 32 MB dense, from a ~1 kB file
+    assert large.stat().st_size < 2000
+    with pytest.raises(ValueError, match="large.mat: variable 'X' would take 32000000"):
+        load_mat(large)

@@ -402,3 +402,13 @@ def test_docstring_examples():
 
     result = doctest.testmod(_pickle, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_announced_bytearray_size_is_charged_before_allocating():
+    # Protocol 5's BYTEARRAY8 announces its length; the standard unpickler
+    # allocates that much before finding the data missing.
+    data = b"\x80\x05\x96" + (2**28).to_bytes(8, "little") + b"abc."
+    error, peak = load_with_peak_memory(data)
+    assert "268435456 bytes for a bytearray" in str(error)
+    assert peak < 16 * 2**20
+    assert restricted_load(pickle.dumps(bytearray(b"ab\0"), protocol=5)) == b"ab\0"
