@@ -4,6 +4,7 @@ course's ``ex3data1.mat`` / ``ex4data1.mat``."""
 import io
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -72,12 +73,16 @@ def _read_v4(raw, path, keys):
     """Read ``keys`` from a MATLAB v4 file; scipy reads these in Python."""
     from scipy.io import loadmat, whosmat
 
-    try:
-        present = [name for name, _, _ in whosmat(io.BytesIO(raw))]
-    except Exception as exc:  # truncated or corrupt files fail in many ways
-        raise _unreadable(path, exc) from exc
-    _check_keys_present(path, keys, present)
-    return _scipy_read(loadmat, raw, path, keys)
+    with warnings.catch_warnings():
+        # Corrupt headers claim VAX or Cray number formats, which scipy reads
+        # anyway after this warning: refuse them instead.
+        warnings.filterwarnings("error", "We do not support byte ordering")
+        try:
+            present = [name for name, _, _ in whosmat(io.BytesIO(raw))]
+        except Exception as exc:  # truncated or corrupt files fail in many ways
+            raise _unreadable(path, exc) from exc
+        _check_keys_present(path, keys, present)
+        return _scipy_read(loadmat, raw, path, keys)
 
 
 def _scipy_read(loadmat, content, path, keys):

@@ -214,7 +214,7 @@ def _inflate(data, elements):
     """Decompress a whole miCOMPRESSED element, no further than the size its
     inner tag announces (which may not exceed ``MAX_VARIABLE_BYTES``)."""
     decompressor = zlib.decompressobj()
-    head = decompressor.decompress(data, 8)
+    head = decompressor.copy().decompress(data, 8)  # a peek at the tag
     if len(head) < 8:
         raise elements.error("a compressed variable is cut short")
     n_bytes = struct.unpack_from(elements.order + "I", head, 4)[0]
@@ -229,10 +229,10 @@ def _inflate(data, elements):
             f"{len(data)} compressed bytes can hold"
         )
     # At most 8 bytes of padding may follow the element.
-    body = decompressor.decompress(decompressor.unconsumed_tail, n_bytes + 8)
+    element = decompressor.decompress(data, 8 + n_bytes + 8)
     if not decompressor.eof:
         raise elements.error("a compressed variable is cut short or overlong")
-    return head + body
+    return element
 
 
 def _variable_element(raw, pos, elements, full):
@@ -310,9 +310,8 @@ def extract_variables(raw, path, names):
         if header.name in names and header.name not in chosen:
             element, inner, header, end = _header_of(raw, pos, order, path, True)
             _check_variable(inner, header, end, path)
-            chosen[header.name] = bytes(element[:end])
+            chosen[header.name] = memoryview(element)[:end]
     # The header, with no subsystem data, then the chosen variables.
-    header = bytes(raw[:116]) + bytes(8) + bytes(raw[124:HEADER_SIZE])
-    wanted = [name for name in dict.fromkeys(names) if name in chosen]
-    content = header + b"".join(chosen[name] for name in wanted)
-    return present, content
+    parts = [raw[:116], bytes(8), raw[124:HEADER_SIZE]]
+    parts += [chosen[name] for name in dict.fromkeys(names) if name in chosen]
+    return present, b"".join(parts)

@@ -557,3 +557,13 @@ def test_densifying_is_bounded_by_the_file_size(tmp_path):
     assert large.stat().st_size < 2000
     with pytest.raises(ValueError, match="large.mat: variable 'X' would take 32000000"):
         load_mat(large)
+
+
+def test_v4_file_claiming_a_vax_number_format_is_refused(tmp_path):
+    path = tmp_path / "v4.mat"
+    savemat(path, {"X": np.zeros((2, 4)), "y": np.ones((2, 1))}, format="4")
+    content = path.read_bytes()
+    # The type code's thousands digit is the number format: 3 is VAX G-float.
+    path.write_bytes(struct.pack("<i", 3000) + content[4:])
+    with pytest.raises(ValueError, match="v4.mat: could not read"):
+        load_mat(path)
