@@ -7,17 +7,29 @@ bytes, 3 dimensions) and labels ``0x00000801`` (2049: unsigned bytes, 1
 dimension).
 """
 
+import math
 import os
 import struct
 
 import numpy as np
 
-from ._base import DIGIT_NAMES, make_bunch, read_maybe_gzip, scale_pixels
+from ._base import DIGIT_NAMES, make_bunch, scale_pixels
+from ._untrusted import (
+    GZIP_MAGIC,
+    MAX_DEFLATE_RATIO,
+    gunzip,
+    gunzip_prefix,
+    read_regular_file,
+)
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
 
 _KIND_BY_MAGIC = {IMAGES_MAGIC: "an IDX image file", LABELS_MAGIC: "an IDX label file"}
+
+# The magic number's last byte counts the dimensions: at most 255 sizes.
+_MAX_HEADER_SIZE = 4 + 4 * 255
+_TRAILING_ALLOWANCE = 1 << 16
 
 _IDX_DESCR = """\
 Handwritten digits read from IDX files (the MNIST distribution format).
@@ -44,7 +56,8 @@ def parse_idx(raw, source, expected_magic):
     Returns
     -------
     values : ndarray of uint8
-        Read-only array of shape ``dims`` (a view of ``raw``).
+        Read-only array of shape ``dims`` (a view of ``raw``).  A file
+        announcing 0 images gives an empty array of shape ``(0, h, w)``.
 
     Raises
     ------
@@ -52,6 +65,15 @@ def parse_idx(raw, source, expected_magic):
         If the magic number, type, number of dimensions or byte count does not
         match; the message names ``source`` and what was expected and found.
     """
+    header_size, dims = _parse_header(raw, source, expected_magic)
+    _check_size(len(raw), header_size, dims, source)
+    values = np.frombuffer(raw, np.uint8, count=math.prod(dims), offset=header_size)
+    return values.reshape(dims)
+
+
+def _parse_header(raw, source, expected_magic):
+    """Check the magic number of ``raw`` (the file or its first bytes) and
+    return ``(header_size, dims)``."""
     expected_kind = _KIND_BY_MAGIC[expected_magic]
     if len(raw) < 4:
         raise ValueError(
@@ -60,43 +82,80 @@ def parse_idx(raw, source, expected_magic):
         )
     (magic,) = struct.unpack(">I", raw[:4])
     if magic != expected_magic:
-        found = _KIND_BY_MAGIC.get(magic)
-        if found is not None:
-            hint = (
-                f" It is {found} (magic {magic}); were the images and labels "
-                "arguments swapped?"
-            )
-        elif raw[:1] == b"<":
-            hint = " It starts with '<': an HTML page saved in place of the data?"
-        else:
-            hint = " It is not an IDX file of the MNIST kind."
-        raise ValueError(
-            f"{source}: wrong magic number {magic} (0x{magic:08x}, first bytes "
-            f"{raw[:4].hex()}); expected {expected_magic} (0x{expected_magic:08x}) "
-            f"for {expected_kind}.{hint}"
-        )
-
+        raise _wrong_magic(raw, magic, source, expected_magic)
     # The magic encodes the value type (byte 2: 0x08, unsigned byte, for both
     # kinds) and the number of dimensions (byte 3).
     ndim = magic & 0xFF
-    dtype = np.dtype(np.uint8)
     header_size = 4 + 4 * ndim
     if len(raw) < header_size:
         raise ValueError(
             f"{source}: truncated header; {expected_kind} needs {header_size} "
             f"header bytes, the file has {len(raw)}."
         )
-    dims = struct.unpack(f">{ndim}I", raw[4:header_size])
-    expected_size = header_size + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
-    if len(raw) != expected_size:
-        shape = " x ".join(str(d) for d in dims)
-        problem = "truncated" if len(raw) < expected_size else "has trailing bytes"
-        raise ValueError(
-            f"{source}: {problem}; its header announces {shape} values, i.e. "
-            f"{expected_size} bytes in all, but the (uncompressed) file has "
-            f"{len(raw)} bytes. Obtain the file again."
+    return header_size, struct.unpack(f">{ndim}I", raw[4:header_size])
+
+
+def _wrong_magic(raw, magic, source, expected_magic):
+    found = _KIND_BY_MAGIC.get(magic)
+    if found is not None:
+        hint = (
+            f" It is {found} (magic {magic}); were the images and labels "
+            "arguments swapped?"
         )
-    return np.frombuffer(raw, dtype=dtype, offset=header_size).reshape(dims)
+    elif raw[:1] == b"<":
+        hint = " It starts with '<': an HTML page saved in place of the data?"
+    else:
+        hint = " It is not an IDX file of the MNIST kind."
+    return ValueError(
+        f"{source}: wrong magic number {magic} (0x{magic:08x}, first bytes "
+        f"{raw[:4].hex()}); expected {expected_magic} (0x{expected_magic:08x}) "
+        f"for {_KIND_BY_MAGIC[expected_magic]}.{hint}"
+    )
+
+
+def _file_size(header_size, dims):
+    # An exact Python int: the product of four 32-bit sizes overflows int64.
+    return header_size + math.prod(dims)
+
+
+def _describe_sizes(header_size, dims):
+    shape = " x ".join(str(d) for d in dims)
+    return f"{shape} values, i.e. {_file_size(header_size, dims)} bytes in all"
+
+
+def _check_size(n_bytes, header_size, dims, source):
+    expected_size = _file_size(header_size, dims)
+    if n_bytes == expected_size:
+        return
+    problem = "truncated" if n_bytes < expected_size else "has trailing bytes"
+    raise ValueError(
+        f"{source}: {problem}; its header announces "
+        f"{_describe_sizes(header_size, dims)}, but the (uncompressed) file has "
+        f"{n_bytes} bytes. Obtain the file again."
+    )
+
+
+def _read_idx_file(path, expected_magic):
+    """The uncompressed content of an IDX file, gzip'd or not.
+
+    A gzip'd file is decompressed no further than its header announces, so
+    a corrupt or hostile file cannot make it expand without bound.
+    """
+    raw = read_regular_file(path)
+    if not raw.startswith(GZIP_MAGIC):
+        return raw
+    header = gunzip_prefix(raw, path, _MAX_HEADER_SIZE)
+    header_size, dims = _parse_header(header, path, expected_magic)
+    expected_size = _file_size(header_size, dims)
+    if expected_size > MAX_DEFLATE_RATIO * len(raw):
+        raise ValueError(
+            f"{path}: truncated; its header announces "
+            f"{_describe_sizes(header_size, dims)}, more than a gzip file of "
+            f"{len(raw)} bytes can hold. Obtain the file again."
+        )
+    # A little beyond the announced size, so that trailing bytes are reported
+    # with the true size when there are not too many of them.
+    return gunzip(raw, path, expected_size + _TRAILING_ALLOWANCE)
 
 
 def read_idx_pair(images_raw, labels_raw, images_source, labels_source):
@@ -121,6 +180,13 @@ def read_idx_pair(images_raw, labels_raw, images_source, labels_source):
     return pixels, labels
 
 
+def _pixels_as_rows(pixels, normalize):
+    if len(pixels) == 0:  # reshape cannot infer the row length of 0 rows
+        dtype = np.float32 if normalize else np.uint8
+        return np.zeros((0, math.prod(pixels.shape[1:])), dtype=dtype)
+    return scale_pixels(pixels, normalize)
+
+
 def load_idx(images_path, labels_path, *, normalize=True, return_X_y=False):
     """Load an images/labels pair of IDX files (gzip'd or not).
 
@@ -129,6 +195,9 @@ def load_idx(images_path, labels_path, *, normalize=True, return_X_y=False):
     ``t10k-...``) and of datasets in the same format, such as Fashion-MNIST.
     Both files are validated (magic number, dimensions, byte count, matching
     counts) so that a truncated, swapped or mislabeled file gives a clear error.
+    A gzip'd file is decompressed no further than its header announces.  A
+    pair announcing 0 images loads as empty arrays of shapes
+    ``(0, height * width)`` and ``(0,)``.
 
     Parameters
     ----------
@@ -164,9 +233,11 @@ def load_idx(images_path, labels_path, *, normalize=True, return_X_y=False):
 
     Raises
     ------
+    FileNotFoundError
+        If a file does not exist.
     ValueError
-        If either file is not valid IDX of the expected kind, or the counts
-        differ.
+        If either path is not a regular file (a directory, a FIFO...), is not
+        valid IDX of the expected kind, or the counts differ.
 
     Examples
     --------
@@ -179,13 +250,13 @@ def load_idx(images_path, labels_path, *, normalize=True, return_X_y=False):
     images_path = os.fspath(images_path)
     labels_path = os.fspath(labels_path)
     pixels, labels = read_idx_pair(
-        read_maybe_gzip(images_path),
-        read_maybe_gzip(labels_path),
+        _read_idx_file(images_path, IMAGES_MAGIC),
+        _read_idx_file(labels_path, LABELS_MAGIC),
         images_path,
         labels_path,
     )
     return make_bunch(
-        scale_pixels(pixels, normalize),
+        _pixels_as_rows(pixels, normalize),
         labels,
         pixels.shape[1:],
         DIGIT_NAMES,

@@ -1,5 +1,7 @@
+import gzip
 import hashlib
 import os
+import struct
 
 import numpy as np
 import pytest
@@ -159,3 +161,99 @@ def test_real_mnist_test_set(mnist_dir):
     # The well-known first test labels.
     np.testing.assert_array_equal(bunch.target[:5], [7, 2, 1, 0, 4])
     assert_digits_look_upright(bunch.images, bunch.target)
+
+
+def idx_header(magic, *dims):
+    return struct.pack(f">I{len(dims)}I", magic, *dims)
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_sizes_beyond_64_bits_are_reported_exactly(small_pair, tmp_path, compress):
+    # 2^31 * 2^31 * 4 = 2^64 wraps to 0 in int64 arithmetic, which made this
+    # 16-byte header look like a complete file.
+    _, _, _, labels_path = small_pair
+    header = idx_header(2051, 2**31, 2**31, 4)
+    path = write_file(tmp_path / "huge", header, compress)
+    with pytest.raises(ValueError) as excinfo:
+        load_idx(path, labels_path)
+    message = str(excinfo.value)
+    assert "huge" in message and "truncated" in message
+    assert "2147483648 x 2147483648 x 4" in message
+    assert str(16 + 2**64) in message
+
+
+def test_truncated_message_never_reports_a_wrapped_count(small_pair, tmp_path):
+    _, _, _, labels_path = small_pair
+    dims = (2**32 - 1, 2**32 - 1, 2**32 - 1)  # about 2^96 bytes
+    path = write_file(tmp_path / "big", idx_header(2051, *dims) + b"\0" * 9, False)
+    with pytest.raises(ValueError, match="truncated") as excinfo:
+        load_idx(path, labels_path)
+    assert f"{16 + (2**32 - 1) ** 3} bytes in all" in str(excinfo.value)
+    assert "has 25 bytes" in str(excinfo.value)
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_zero_images_load_as_empty_arrays(tmp_path, normalize):
+    images = write_file(tmp_path / "img.gz", idx_header(2051, 0, 6, 5))
+    labels = write_file(tmp_path / "lab.gz", idx_header(2049, 0))
+    bunch = load_idx(images, labels, normalize=normalize)
+    assert bunch.data.shape == (0, 30) and bunch.images.shape == (0, 6, 5)
+    assert bunch.data.dtype == (np.float32 if normalize else np.uint8)
+    assert bunch.target.shape == (0,) and bunch.target.dtype == np.int64
+    X, y = load_idx(images, labels, normalize=normalize, return_X_y=True)
+    assert X.shape == (0, 30) and y.shape == (0,)
+
+
+def test_gzip_cannot_hold_what_the_header_announces(small_pair, tmp_path):
+    # 60000 x 28 x 28 bytes cannot come out of a gzip file of a few dozen
+    # bytes: refused at once, before decompressing anything more.
+    _, _, _, labels_path = small_pair
+    path = write_file(tmp_path / "cut.gz", idx_header(2051, 60000, 28, 28))
+    with pytest.raises(ValueError, match="more than a gzip file of .* can hold"):
+        load_idx(path, labels_path)
+
+
+def test_gzip_expanding_beyond_the_header_is_not_decompressed(small_pair, tmp_path):
+    import tracemalloc
+
+    images, labels, _, labels_path = small_pair
+    # A valid image file followed by 200 MB of zeros: about 200 kB gzip'd.
+    bomb = tmp_path / "bomb.gz"
+    with gzip.open(bomb, "wb") as f:
+        f.write(idx_bytes(images))
+        for _ in range(200):
+            f.write(bytes(1 << 20))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="expands to more than"):
+            load_idx(bomb, labels_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 2**20
+
+
+def test_highly_compressed_valid_file_still_loads(tmp_path):
+    # All-black images compress about 1000-fold, close to deflate's limit.
+    n_images = 3000
+    images = write_file(
+        tmp_path / "black.gz",
+        idx_header(2051, n_images, 28, 28) + bytes(n_images * 784),
+    )
+    labels = write_file(tmp_path / "lab.gz", idx_bytes(np.zeros(n_images, np.uint8)))
+    assert os.path.getsize(images) * 900 < n_images * 784
+    X, _ = load_idx(images, labels, normalize=False, return_X_y=True)
+    assert X.shape == (n_images, 784) and not X.any()
+
+
+def test_directory_and_fifo_say_what_they_are(small_pair, tmp_path):
+    _, _, images_path, labels_path = small_pair
+    with pytest.raises(ValueError, match="is a directory"):
+        load_idx(tmp_path, labels_path)
+    if not hasattr(os, "mkfifo"):
+        return
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # Opening a FIFO for reading would block until a writer appears.
+    with pytest.raises(ValueError, match=r"fifo: is a FIFO"):
+        load_idx(images_path, fifo)

@@ -1,8 +1,12 @@
 import os
+import struct
+import subprocess
 import sys
+import zlib
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.io import savemat
 
 from skmnist.datasets import load_mat
@@ -182,3 +186,384 @@ def test_real_course_layout_file(course_mat_path):
     # Rows are grouped by label with the 10s (digit 0) first.
     np.testing.assert_array_equal(bunch.target[:500], 0)
     assert_digits_look_upright(bunch.images, bunch.target)
+
+
+# -- Hand-built MATLAB v5 files, for what no writer produces ----------------
+
+
+def mat_element(mdtype, payload, order="<", pad=True):
+    """A v5 data element: an 8-byte tag, the payload, zeros to 8 bytes."""
+    padding = bytes(-len(payload) % 8) if pad else b""
+    return struct.pack(order + "II", mdtype, len(payload)) + payload + padding
+
+
+NUMERIC_CODES = {"f8": 9, "u1": 2, "i4": 5, "u4": 6}
+
+
+def numeric(values, kind="f8", order="<", code=None):
+    data = np.asarray(values, dtype=order + kind).tobytes(order="F")
+    return mat_element(NUMERIC_CODES[kind] if code is None else code, data, order)
+
+
+def mat_variable(name, dims, parts, mclass=6, flags=0, order="<"):
+    """An miMATRIX element: array flags, dimensions, name, then ``parts``."""
+    body = (
+        mat_element(6, struct.pack(order + "II", mclass | flags << 8, 0), order)
+        + mat_element(5, struct.pack(f"{order}{len(dims)}i", *dims), order)
+        + mat_element(1, name.encode(), order)
+        + b"".join(parts)
+    )
+    return mat_element(14, body, order)
+
+
+def compressed(variable, order="<"):
+    return mat_element(15, zlib.compress(variable), order, pad=False)
+
+
+def mat_file(*variables, order="<"):
+    text = b"MATLAB 5.0 MAT-file, hand-built for skmnist's tests".ljust(116)
+    indicator = b"IM" if order == "<" else b"MI"
+    return (
+        text
+        + bytes(8)
+        + struct.pack(order + "H", 0x0100)
+        + indicator
+        + b"".join(variables)
+    )
+
+
+COMPLEX = 0x08
+X4 = np.arange(16, dtype=np.float64).reshape(4, 4)  # four 2x2 images
+Y4 = np.array([[10], [1], [2], [3]])
+
+
+def x_variable(values=X4, **kwargs):
+    return mat_variable("X", values.shape, [numeric(values)], **kwargs)
+
+
+def y_variable(values=Y4, order="<"):
+    return mat_variable("y", values.shape, [numeric(values, order=order)], order=order)
+
+
+def write_mat(tmp_path, name, *variables, order="<"):
+    path = tmp_path / name
+    path.write_bytes(mat_file(*variables, order=order))
+    return path
+
+
+def test_hand_built_files_load(tmp_path):
+    # The builder above writes what scipy reads: little- and big-endian,
+    # compressed or not.
+    for order in "<>":
+        x = mat_variable("X", (4, 4), [numeric(X4, order=order)], order=order)
+        path = write_mat(tmp_path, "ok.mat", x, y_variable(order=order), order=order)
+        X, y = load_mat(path, return_X_y=True)
+        np.testing.assert_array_equal(
+            X, X4.reshape(4, 2, 2).transpose(0, 2, 1).reshape(4, 4)
+        )
+        np.testing.assert_array_equal(y, [0, 1, 2, 3])
+        path = write_mat(
+            tmp_path,
+            "zipped.mat",
+            compressed(x, order),
+            compressed(y_variable(order=order), order),
+            order=order,
+        )
+        np.testing.assert_array_equal(load_mat(path, return_X_y=True)[0], X)
+
+
+SPARSE_X = sp.csc_array(X4 * (X4 % 3 == 0))
+
+
+def sparse_x(rows=SPARSE_X.indices, pointers=SPARSE_X.indptr, values=SPARSE_X.data):
+    parts = [numeric(rows, "i4"), numeric(pointers, "i4"), numeric(values)]
+    return mat_variable("X", (4, 4), parts, mclass=5)
+
+
+# Files that crashed the interpreter inside scipy.io.loadmat (or in toarray
+# of what it returned), and must now give a ValueError naming the file.
+CRASHERS = {
+    "complex_flag_without_imaginary_part": x_variable(flags=COMPLEX),
+    "data_type_code_99": mat_variable("X", (4, 4), [numeric(X4, code=99)]),
+    "data_type_code_8": mat_variable("X", (4, 4), [numeric(X4, code=8)]),
+    "sparse_row_index_out_of_range": sparse_x(rows=[0, 5, 2, 1, 3]),
+    "sparse_pointers_decreasing": sparse_x(pointers=[0, 3, 1, 4, 5]),
+    "compressed_complex_flag": compressed(x_variable(flags=COMPLEX)),
+}
+
+CHECK_IN_CHILD = """
+import sys
+from skmnist.datasets import load_mat
+for path in sys.argv[1:]:
+    try:
+        load_mat(path)
+        print("loaded", path)
+    except ValueError as exc:
+        print("ValueError", str(exc).replace(chr(10), " "))
+"""
+
+
+def test_corrupt_files_that_crashed_scipy_give_value_errors(tmp_path):
+    paths = [
+        str(write_mat(tmp_path, f"{name}.mat", variable, y_variable()))
+        for name, variable in CRASHERS.items()
+    ]
+    # Run in a child process: before the fix, these killed the interpreter.
+    child = subprocess.run(
+        [sys.executable, "-c", CHECK_IN_CHILD, *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    lines = child.stdout.splitlines()
+    assert len(lines) == len(paths)
+    for line, name in zip(lines, CRASHERS):
+        assert line.startswith("ValueError") and f"{name}.mat" in line, line
+
+
+def test_corruption_messages_say_what_is_wrong(tmp_path):
+    cases = {
+        "complex": (x_variable(flags=COMPLEX), "imaginary part"),
+        "code": (
+            mat_variable("X", (4, 4), [numeric(X4, code=99)]),
+            "data type code 99",
+        ),
+        "count": (mat_variable("X", (4, 5), [numeric(X4)]), "16 values for a 4 x 5"),
+        "rows": (sparse_x(rows=[0, 5, 2, 1, 3]), "row indices are not all in 0..3"),
+        "pointers": (sparse_x(pointers=[0, 3, 1, 4, 5]), "not increasing"),
+    }
+    for name, (variable, expected) in cases.items():
+        path = write_mat(tmp_path, f"{name}.mat", variable, y_variable())
+        with pytest.raises(ValueError, match=f"{name}.mat") as excinfo:
+            load_mat(path)
+        assert expected in str(excinfo.value)
+    path = tmp_path / "cut.mat"
+    path.write_bytes(mat_file(x_variable(), y_variable())[:-13])
+    with pytest.raises(
+        ValueError, match="cut.mat: corrupt .mat file.*past the end of the file"
+    ):
+        load_mat(path)
+
+
+def test_sparse_matrices_are_densified(tmp_path):
+    images = asymmetric_images(5, 4, 4).astype(np.float64)
+    images[images < 120] = 0
+    X = course_layout(images)
+    path = tmp_path / "sparse.mat"
+    savemat(path, {"X": sp.csc_array(X), "y": np.arange(1, 6)[:, None]})
+    bunch = load_mat(path)
+    np.testing.assert_array_equal(bunch.images, images)
+    # Densifying must fit the memory limit.
+    huge = mat_variable(
+        "X",
+        (2**31 - 1, 400),
+        [numeric([0], "i4"), numeric(np.zeros(401), "i4"), numeric([1.0])],
+        mclass=5,
+    )
+    path = write_mat(tmp_path, "huge.mat", huge, y_variable())
+    with pytest.raises(ValueError, match="huge.mat: variable 'X' would take"):
+        load_mat(path)
+
+
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        ({"a": np.zeros((2, 2))}, "a struct"),
+        (np.array([[np.zeros(4)], ["text"]], dtype=object), "a cell array"),
+        ("some text", "text"),
+    ],
+    ids=["struct", "cell", "text"],
+)
+def test_non_numeric_variables_are_refused_clearly(tmp_path, value, kind):
+    path = tmp_path / "odd.mat"
+    savemat(path, {"X": value, "y": [[1]]}, do_compression=True)
+    with pytest.raises(ValueError, match=f"odd.mat: variable 'X' is {kind}"):
+        load_mat(path)
+
+
+def test_variables_are_bounded_in_size(tmp_path, monkeypatch):
+    from skmnist.datasets import _mat5
+
+    path = tmp_path / "zeros.mat"
+    savemat(
+        path, {"X": np.zeros((200, 400)), "y": np.ones((200, 1))}, do_compression=True
+    )
+    assert path.stat().st_size < 10_000
+    monkeypatch.setattr(_mat5, "MAX_VARIABLE_BYTES", 100_000)
+    with pytest.raises(ValueError, match="announces 640.* bytes, more than the 100000"):
+        load_mat(path)
+
+
+def test_labels_holding_0_and_10_are_refused(tmp_path):
+    path = tmp_path / "both.mat"
+    savemat(path, {"X": np.zeros((3, 4)), "y": [[0], [10], [1]]})
+    with pytest.raises(ValueError, match="both.mat: 'y' holds both 0 and 10"):
+        load_mat(path)
+    savemat(path, {"X": np.zeros((3, 4)), "y": [[0], [9], [1]]})  # 0..9 is fine
+    np.testing.assert_array_equal(load_mat(path).target, [0, 9, 1])
+
+
+def test_directory_and_fifo_say_what_they_are(tmp_path):
+    with pytest.raises(ValueError, match="is a directory"):
+        load_mat(tmp_path)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.mat")
+        with pytest.raises(ValueError, match="pipe.mat: is a FIFO"):
+            load_mat(tmp_path / "pipe.mat")
+
+
+# -- MATLAB v7.3 (HDF5) files -------------------------------------------------
+
+
+def v73_file(path, build):
+    """A v7.3 file: ``build(h5file)`` fills it, then the MATLAB header goes
+    into HDF5's 512-byte user block."""
+    h5py = pytest.importorskip("h5py", reason="h5py (optional) is not installed")
+    with h5py.File(path, "w", userblock_size=512) as f:
+        build(f, h5py)
+    with open(path, "r+b") as f:
+        f.write(fake_v73_file(path.parent / "header").read_bytes()[:128])
+    return path
+
+
+def sparse_group(f, name, matrix, matlab_class=b"double"):
+    """What ``save -v7.3`` writes for sparse(X)."""
+    matrix = sp.csc_array(matrix)
+    group = f.create_group(name)
+    group.attrs["MATLAB_class"] = np.bytes_(matlab_class)
+    group.attrs["MATLAB_sparse"] = np.uint64(matrix.shape[0])
+    group["jc"] = matrix.indptr.astype(np.uint64)
+    if matrix.nnz:
+        group["ir"] = matrix.indices.astype(np.uint64)
+        group["data"] = matrix.data
+    return group
+
+
+def v73_labels(f):
+    f["y"] = np.array([[10.0, 1.0, 2.0, 3.0]])
+    f["y"].attrs["MATLAB_class"] = np.bytes_(b"double")
+
+
+def test_v73_sparse_matrix_loads(tmp_path):
+    images = asymmetric_images(4, 20, 20).astype(np.float64)
+    images[images < 100] = 0
+
+    def build(f, h5py):
+        sparse_group(f, "X", course_layout(images))
+        v73_labels(f)
+
+    bunch = load_mat(v73_file(tmp_path / "sparse73.mat", build))
+    np.testing.assert_array_equal(bunch.images, images)
+    np.testing.assert_array_equal(bunch.target, [0, 1, 2, 3])
+
+    def build_empty(f, h5py):  # no non-zeros: MATLAB omits ir and data
+        sparse_group(f, "X", np.zeros((4, 400)))
+        v73_labels(f)
+
+    bunch = load_mat(v73_file(tmp_path / "zeros73.mat", build_empty))
+    assert bunch.data.shape == (4, 400) and not bunch.data.any()
+
+
+def test_v73_corrupt_sparse_matrix_is_refused(tmp_path):
+    def build(f, h5py):
+        group = sparse_group(f, "X", np.eye(4, 400))
+        group["ir"][1] = 7  # beyond the 4 rows
+        v73_labels(f)
+
+    with pytest.raises(ValueError, match="bad73.mat: sparse variable 'X' is corrupt"):
+        load_mat(v73_file(tmp_path / "bad73.mat", build))
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("struct", "variable 'X' is a MATLAB struct"),
+        ("soft_link", "variable 'X' is an HDF5 SoftLink"),
+        ("external_link", "variable 'X' is an HDF5 ExternalLink"),
+        ("char", "MATLAB class 'char'"),
+        ("complex", "holds complex numbers"),
+        ("external_data", "keeps its data in other files"),
+        ("empty", "is an empty matrix"),
+    ],
+)
+def test_v73_non_numeric_variables_are_refused_clearly(tmp_path, kind, message):
+    def build(f, h5py):
+        if kind == "struct":
+            f.create_group("X").attrs["MATLAB_class"] = np.bytes_(b"struct")
+            f["X/a"] = np.zeros((2, 2))
+        elif kind == "soft_link":
+            f["X"] = h5py.SoftLink("/nowhere")
+        elif kind == "external_link":
+            f["X"] = h5py.ExternalLink("other.h5", "/X")
+        elif kind == "char":
+            f["X"] = np.array([[104, 105]], dtype=np.uint16)
+            f["X"].attrs["MATLAB_class"] = np.bytes_(b"char")
+        elif kind == "complex":
+            f["X"] = np.zeros((400, 4), dtype=[("real", "f8"), ("imag", "f8")])
+        elif kind == "external_data":
+            (tmp_path / "raw.bin").write_bytes(bytes(400 * 4 * 8))
+            f.create_dataset(
+                "X", (400, 4), "f8", external=[(tmp_path / "raw.bin", 0, 400 * 4 * 8)]
+            )
+        elif kind == "empty":
+            f["X"] = np.array([0, 0], dtype=np.uint64)
+            f["X"].attrs["MATLAB_class"] = np.bytes_(b"double")
+            f["X"].attrs["MATLAB_empty"] = np.uint8(1)
+        v73_labels(f)
+
+    path = v73_file(tmp_path / "odd73.mat", build)
+    with pytest.raises(ValueError, match="odd73.mat") as excinfo:
+        load_mat(path)
+    assert message in str(excinfo.value)
+
+
+def test_truncated_v73_file_names_the_path(tmp_path):
+    def build(f, h5py):
+        f["X"] = np.zeros((400, 4))
+        v73_labels(f)
+
+    path = v73_file(tmp_path / "whole73.mat", build)
+    content = path.read_bytes()
+    cut = tmp_path / "cut73.mat"
+    cut.write_bytes(content[: len(content) // 2])
+    with pytest.raises(ValueError, match="cut73.mat: could not read"):
+        load_mat(cut)
+
+
+def test_v73_missing_variables_list_those_present(tmp_path):
+    def build(f, h5py):
+        f["Theta1"] = np.zeros((401, 25))
+
+    with pytest.raises(ValueError) as excinfo:
+        load_mat(v73_file(tmp_path / "weights73.mat", build))
+    message = str(excinfo.value)
+    assert message.startswith(str(tmp_path / "weights73.mat"))
+    assert "'X', 'y' not found" in message and "'Theta1'" in message
+
+
+def test_densifying_is_bounded_by_the_file_size(tmp_path):
+    # A few non-zeros can describe a matrix of any size; densified, it may
+    # take at most max(16 MiB, 1040 x the file's size).
+    def sparse_file(name, n_rows):
+        X = sp.csc_array(([1.0, 2.0], ([0, n_rows - 1], [0, 399])), (n_rows, 400))
+        path = tmp_path / name
+        savemat(path, {"X": X, "y": np.ones((n_rows, 1))}, do_compression=True)
+        return path
+
+    small = sparse_file("small.mat", 4000)  # 12.8 MB dense
+    assert load_mat(small).data.shape == (4000, 400)
+    large = sparse_file("large.mat", 10000)  # 32 MB dense, from a ~1 kB file
+    assert large.stat().st_size < 2000
+    with pytest.raises(ValueError, match="large.mat: variable 'X' would take 32000000"):
+        load_mat(large)
+
+
+def test_v4_file_claiming_a_vax_number_format_is_refused(tmp_path):
+    path = tmp_path / "v4.mat"
+    savemat(path, {"X": np.zeros((2, 4)), "y": np.ones((2, 1))}, format="4")
+    content = path.read_bytes()
+    # The type code's thousands digit is the number format: 3 is VAX G-float.
+    path.write_bytes(struct.pack("<i", 3000) + content[4:])
+    with pytest.raises(ValueError, match="v4.mat: could not read"):
+        load_mat(path)

@@ -151,3 +151,264 @@ def test_bad_subset_and_missing_file(tmp_path):
         load_mnist_pkl(tmp_path / "x", subset="validation")
     with pytest.raises(FileNotFoundError, match="mnist.pkl.gz"):
         load_mnist_pkl(tmp_path / "mnist.pkl.gz")
+
+
+# Hand-assembled protocol 2 pickles, for what no pickler writes.
+def push(obj):
+    """Opcodes pushing ``obj`` (its own memo puts are harmless)."""
+    return pickle.dumps(obj, protocol=2)[2:-1]
+
+
+def glob(module, name):
+    return f"c{module}\n{name}\n".encode()
+
+
+def call(func, *args):
+    return func + b"(" + b"".join(args) + b"tR"
+
+
+def put(index):  # memo slots from 1000 on, clear of those push() uses
+    return b"r" + (1000 + index).to_bytes(4, "little")
+
+
+def get(index):
+    return b"j" + (1000 + index).to_bytes(4, "little")
+
+
+def stream(*ops):
+    return b"\x80\x02" + b"".join(ops) + b"."
+
+
+def restricted_load(data):
+    return RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load()
+
+
+def load_with_peak_memory(data):
+    """Unpickle ``data`` and return (the exception it raised, peak bytes)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(UnsafePickleError) as excinfo:
+            restricted_load(data)
+        return excinfo.value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+NDARRAY = glob("numpy", "ndarray")
+RECONSTRUCT = glob("numpy.core.multiarray", "_reconstruct")
+
+ARRAY_STATE = b"(" + push(1) + push((2**25,)) + call(glob("numpy", "dtype"), push("O8"))
+
+ALLOCATION_BOMBS = {
+    "bytearray_n": call(glob("builtins", "bytearray"), push(2**28)),
+    "newobj_bytes_n": glob("builtins", "bytes") + push((2**28,)) + b"\x81",
+    "ndarray_shape": call(NDARRAY, push((2**25,)), push("f8")),
+    "reconstruct_shape": call(RECONSTRUCT, NDARRAY, push((2**28,)), push(b"b")),
+    "copy_reg_reconstructor": call(
+        glob("copy_reg", "_reconstructor"),
+        glob("__builtin__", "bytearray"),
+        glob("__builtin__", "bytearray"),
+        push(2**28),
+    ),
+    "array_state_shape": call(RECONSTRUCT, NDARRAY, push((0,)), push(b"b"))
+    + ARRAY_STATE
+    + push(False)
+    + push([])
+    + b"tb",
+}
+
+
+@pytest.mark.parametrize("name", list(ALLOCATION_BOMBS))
+def test_small_pickle_cannot_allocate_much(name):
+    # Each of these is at most a few dozen bytes and asks for 256 MiB.
+    data = stream(ALLOCATION_BOMBS[name])
+    assert len(data) < 200
+    error, peak = load_with_peak_memory(data)
+    assert "would allocate" in str(error) or "not allowed" in str(error)
+    assert peak < 16 * 2**20
+
+
+def test_allocations_add_up_across_calls():
+    # Many modest allocations from one small file are bounded in total too.
+    one = call(glob("builtins", "bytearray"), push(2**19))
+    data = stream(b"(" + one * 100 + b"t")
+    error, peak = load_with_peak_memory(data)
+    assert "used so far" in str(error) and peak < 16 * 2**20
+
+
+def test_huge_memo_index_allocates_nothing():
+    # The C unpickler sizes its memo table by the largest index it is given.
+    data = stream(b"N" + b"r" + (2**24).to_bytes(4, "little"))
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        assert restricted_load(data) is None
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 2**20
+
+
+def test_budget_scales_with_the_file_and_is_documented():
+    data = stream(call(glob("builtins", "bytearray"), push(3000)))
+    with pytest.raises(UnsafePickleError, match="3000 bytes"):
+        RestrictedUnpickler(io.BytesIO(data), max_bytes=2000).load()
+    assert RestrictedUnpickler(io.BytesIO(data), max_bytes=4000).load() == bytearray(
+        3000
+    )
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        np.zeros(0),
+        np.zeros((0, 784), np.float32),
+        {1, 2},
+        frozenset({"a"}),
+        1 + 2j,
+        bytearray(b"a\x00\xff"),
+        b"",
+        [b"x", {"k": (1.5, None)}],
+    ],
+    ids=[
+        "empty",
+        "empty_2d",
+        "set",
+        "frozenset",
+        "complex",
+        "bytearray",
+        "bytes",
+        "nested",
+    ],
+)
+def test_python3_protocol_0_to_2_names_are_mapped(protocol, obj):
+    # Python 3 writes __builtin__.set, __builtin__.bytes... at these protocols.
+    result = restricted_load(pickle.dumps(obj, protocol=protocol))
+    assert type(result) is type(obj)
+    if isinstance(obj, np.ndarray):
+        assert result.dtype == obj.dtype and result.shape == obj.shape
+    else:
+        assert result == obj
+
+
+def test_copy_reg_reconstructor_rebuilds_allowed_types_only():
+    reconstructor = glob("copy_reg", "_reconstructor")
+    py2_set = glob("__builtin__", "set")
+    data = stream(call(reconstructor, py2_set, py2_set, push([1, 2])))
+    assert restricted_load(data) == {1, 2}
+    # A subclass (cls is not base) or a type outside the allow-list is refused.
+    data = stream(call(reconstructor, py2_set, glob("__builtin__", "list"), push([])))
+    with pytest.raises(UnsafePickleError, match="_reconstructor"):
+        restricted_load(data)
+    data = stream(call(reconstructor, py2_set, py2_set, push("x")))
+    with pytest.raises(UnsafePickleError, match="set from a builtins.str object"):
+        restricted_load(data)
+
+
+def test_empty_subset_written_by_python3_protocol_2(tmp_path):
+    train, _, test = theano_layout()
+    empty = (np.zeros((0, 784), np.float32), np.zeros(0, np.int64))
+    path = write_pickle(tmp_path / "mnist.pkl.gz", (train, empty, test), protocol=2)
+    bunch = load_mnist_pkl(path, subset="valid")
+    assert bunch.data.shape == (0, 784) and bunch.images.shape == (0, 28, 28)
+    assert load_mnist_pkl(path, subset="train").data.shape == (6, 784)
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        ("__builtin__", "eval"),  # mapped to builtins.eval
+        ("__builtin__", "getattr"),
+        ("posix", "system"),
+        ("copy_reg", "__newobj__"),
+        ("numpy", "load"),
+    ],
+)
+def test_mapped_names_still_go_through_the_allow_list(module, name):
+    data = stream(call(glob(module, name), push("1")))
+    with pytest.raises(UnsafePickleError, match="not allowed"):
+        restricted_load(data)
+
+
+def test_dtype_of_an_array_cannot_be_redefined():
+    # Growing the item size of a dtype that an 8-byte array already uses
+    # would let NumPy read far beyond the array's memory.
+    dtype = call(glob("numpy", "dtype"), push("V2"), push(False), push(True))
+    array_state = b"(" + push(1) + push((4,)) + get(0) + push(False)
+    array = call(RECONSTRUCT, NDARRAY, push((0,)), push(b"b"))
+    array += array_state + push(b"\0" * 8) + b"tb"
+    grow = get(0) + push((3, "|", None, None, None, 2**20, 1, 0)) + b"b"
+    data = stream(dtype, put(0), b"0", array, grow, b"\x86")
+    with pytest.raises(UnsafePickleError, match="redefines the dtype"):
+        restricted_load(data)
+
+
+def test_state_is_set_only_on_arrays_and_dtypes():
+    from skmnist.datasets import _pickle
+
+    encode = glob("_codecs", "encode")
+    slot_state = push(({}, {"__defaults__": ("rot13",)}))
+    data = stream(encode, slot_state, b"b")
+    with pytest.raises(UnsafePickleError, match="sets the state of a builtins"):
+        restricted_load(data)
+    assert _pickle._latin1_encode.__defaults__ == ("latin1",)
+
+
+def test_cached_extension_codes_are_refused(tmp_path, monkeypatch):
+    import copyreg
+    import sys
+    import types
+
+    marker = tmp_path / "marker"
+    canary = types.ModuleType("skmnist_test_canary")
+    canary.touch = lambda: marker.write_text("ran")
+    monkeypatch.setitem(sys.modules, "skmnist_test_canary", canary)
+    code = 0xBEEF
+    copyreg.add_extension("skmnist_test_canary", "touch", code)
+    try:
+        ext = b"\x83" + code.to_bytes(2, "little")
+        pickle.loads(stream(ext))  # primes copyreg's process-wide cache
+        with pytest.raises(UnsafePickleError, match="extension code"):
+            restricted_load(stream(ext + b")R"))
+    finally:
+        copyreg.remove_extension("skmnist_test_canary", "touch", code)
+    assert not marker.exists()
+
+
+def test_directory_fifo_and_gzip_bomb(tmp_path, monkeypatch):
+    from skmnist.datasets import _pickle
+
+    with pytest.raises(ValueError, match="is a directory"):
+        load_mnist_pkl(tmp_path)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo.pkl")
+        with pytest.raises(ValueError, match="is a FIFO"):
+            load_mnist_pkl(tmp_path / "fifo.pkl")
+    monkeypatch.setattr(_pickle, "MAX_PICKLE_BYTES", 2**20)
+    bomb = tmp_path / "bomb.pkl.gz"
+    bomb.write_bytes(gzip.compress(bytes(2**24)))
+    with pytest.raises(ValueError, match="expands to more than 1048576 bytes"):
+        load_mnist_pkl(bomb)
+
+
+def test_docstring_examples():
+    import doctest
+
+    from skmnist.datasets import _pickle
+
+    result = doctest.testmod(_pickle, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_announced_bytearray_size_is_charged_before_allocating():
+    # Protocol 5's BYTEARRAY8 announces its length; the standard unpickler
+    # allocates that much before finding the data missing.
+    data = b"\x80\x05\x96" + (2**28).to_bytes(8, "little") + b"abc."
+    error, peak = load_with_peak_memory(data)
+    assert "268435456 bytes for a bytearray" in str(error)
+    assert peak < 16 * 2**20
+    assert restricted_load(pickle.dumps(bytearray(b"ab\0"), protocol=5)) == b"ab\0"
