@@ -30,6 +30,8 @@ _KIND_BY_MAGIC = {IMAGES_MAGIC: "an IDX image file", LABELS_MAGIC: "an IDX label
 # The magic number's last byte counts the dimensions: at most 255 sizes.
 _MAX_HEADER_SIZE = 4 + 4 * 255
 _TRAILING_ALLOWANCE = 1 << 16
+# Values per image (or per item) beyond which a header cannot be genuine.
+_MAX_ITEM_SIZE = 1 << 31
 
 _IDX_DESCR = """\
 Handwritten digits read from IDX files (the MNIST distribution format).
@@ -67,6 +69,7 @@ def parse_idx(raw, source, expected_magic):
     """
     header_size, dims = _parse_header(raw, source, expected_magic)
     _check_size(len(raw), header_size, dims, source)
+    _check_item_shape(dims, source)
     values = np.frombuffer(raw, np.uint8, count=math.prod(dims), offset=header_size)
     return values.reshape(dims)
 
@@ -111,6 +114,18 @@ def _wrong_magic(raw, magic, source, expected_magic):
         f"{raw[:4].hex()}); expected {expected_magic} (0x{expected_magic:08x}) "
         f"for {_KIND_BY_MAGIC[expected_magic]}.{hint}"
     )
+
+
+def _check_item_shape(dims, source):
+    # With 0 items the byte count says nothing about the item shape, and
+    # items of 0 values make any count right: neither is a genuine header.
+    item_dims = dims[1:]
+    if 0 in item_dims or math.prod(item_dims) > _MAX_ITEM_SIZE:
+        shape = " x ".join(str(d) for d in item_dims)
+        raise ValueError(
+            f"{source}: its header announces items of {shape} values each, "
+            "which no image has; the header is corrupt. Obtain the file again."
+        )
 
 
 def _file_size(header_size, dims):

@@ -148,24 +148,6 @@ def _allowed_globals():
     return allowed
 
 
-def _call_checkers():
-    """``id(callable) -> (callable, checker)``: how each allowed global is
-    called.  ``numpy.ndarray`` is absent: pickles pass it to ``_reconstruct``
-    but never call it (called, it allocates any shape)."""
-    U = RestrictedUnpickler
-    checkers = {getattr(builtins, name): U._new_container for name in _CONTAINERS}
-    checkers.update({getattr(builtins, name): U._new_number for name in _NUMBERS})
-    checkers[str] = U._new_str
-    checkers[bytes] = checkers[bytearray] = U._new_bytes
-    checkers[np.dtype] = U._new_dtype
-    checkers[_latin1_encode] = U._encode
-    checkers[_reconstructor] = U._reconstruct_builtin
-    checkers[_numpy_core("multiarray", "_reconstruct")] = U._new_array
-    checkers[_numpy_core("multiarray", "scalar")] = U._new_scalar
-    checkers[_numpy_core("numeric", "_frombuffer")] = U._array_from_buffer
-    return {id(target): (target, checker) for target, checker in checkers.items()}
-
-
 def _short(obj):
     return reprlib.repr(obj)  # never the full repr of a large object
 
@@ -185,7 +167,7 @@ def _byte_size(shape, dtype):
     if not isinstance(shape, tuple) or not all(
         isinstance(n, int) and n >= 0 for n in shape
     ):
-        raise _refuse(f"the pickle asks for an array of shape {shape!r}")
+        raise _refuse(f"the pickle asks for an array of shape {_short(shape)}")
     return math.prod(shape) * np.dtype(dtype).itemsize
 
 
@@ -232,7 +214,7 @@ class RestrictedUnpickler(pickle._Unpickler):
         self._allocated = 0
         # Resolved once, before loading: nothing is imported during a load.
         self._globals = _allowed_globals()
-        self._checkers = _CALL_CHECKERS()
+        self._checkers = _call_checkers()
 
     # -- globals ---------------------------------------------------------
 
@@ -361,7 +343,7 @@ class RestrictedUnpickler(pickle._Unpickler):
             self._charge(len(source), f"a {cls.__name__}")
             return cls(source, encoding, errors)
         if isinstance(source, int):
-            self._charge(source, f"a {cls.__name__} of {source} bytes")
+            self._charge(max(source, 0), f"a {cls.__name__} of {source} bytes")
         elif isinstance(source, (bytes, bytearray, list, tuple)):
             self._charge(len(source), f"a {cls.__name__}")
         else:
@@ -434,7 +416,23 @@ class RestrictedUnpickler(pickle._Unpickler):
         raise _refuse(f"the pickle uses the extension code {code}")
 
 
-_CALL_CHECKERS = functools.lru_cache(maxsize=None)(_call_checkers)
+@functools.lru_cache(maxsize=None)
+def _call_checkers():
+    """``id(callable) -> (callable, checker)``: how each allowed global is
+    called.  ``numpy.ndarray`` is absent: pickles pass it to ``_reconstruct``
+    but never call it (called, it allocates any shape)."""
+    U = RestrictedUnpickler
+    checkers = {getattr(builtins, name): U._new_container for name in _CONTAINERS}
+    checkers.update({getattr(builtins, name): U._new_number for name in _NUMBERS})
+    checkers[str] = U._new_str
+    checkers[bytes] = checkers[bytearray] = U._new_bytes
+    checkers[np.dtype] = U._new_dtype
+    checkers[_latin1_encode] = U._encode
+    checkers[_reconstructor] = U._reconstruct_builtin
+    checkers[_numpy_core("multiarray", "_reconstruct")] = U._new_array
+    checkers[_numpy_core("multiarray", "scalar")] = U._new_scalar
+    checkers[_numpy_core("numeric", "_frombuffer")] = U._array_from_buffer
+    return {id(target): (target, checker) for target, checker in checkers.items()}
 
 
 def _checked_dtype(spec):

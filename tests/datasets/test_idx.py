@@ -257,3 +257,16 @@ def test_directory_and_fifo_say_what_they_are(small_pair, tmp_path):
     # Opening a FIFO for reading would block until a writer appears.
     with pytest.raises(ValueError, match=r"fifo: is a FIFO"):
         load_idx(images_path, fifo)
+
+
+@pytest.mark.parametrize(
+    "dims", [(0, 3 * 10**9, 3 * 10**9), (3 * 10**9, 3 * 10**9, 0), (5, 0, 28)]
+)
+def test_absurd_image_shapes_that_hold_no_values(tmp_path, dims):
+    # With 0 images, or images of 0 pixels, the byte count is right whatever
+    # the other sizes; such headers are still refused, naming the file.
+    images = write_file(tmp_path / "img.gz", idx_header(2051, *dims))
+    labels = write_file(tmp_path / "lab.gz", idx_header(2049, 0))
+    shape = " x ".join(str(d) for d in dims[1:])
+    with pytest.raises(ValueError, match=f"img.gz: .*items of {shape} values"):
+        load_idx(images, labels)
