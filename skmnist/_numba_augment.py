@@ -60,17 +60,14 @@ def warp_elastic(images, noise, basis_rows, basis_cols_t, fill, low, high, out):
     The fields are ``basis_rows @ noise[j] @ basis_cols_t`` for ``j = i``
     (row displacements) and ``j = n + i`` (column displacements).
     """
-    n, h, w = images.shape
-    as_dtype = images.dtype.type
-    half = np.empty((basis_rows.shape[1], w), dtype=images.dtype)
+    n = images.shape[0]
+    k_rows, w = basis_rows.shape[1], images.shape[2]
+    half_rows = np.empty((k_rows, w), dtype=images.dtype)
+    half_cols = np.empty((k_rows, w), dtype=images.dtype)
     src_rows, src_cols, padded = _buffers(images, fill)
     for i in range(n):
-        _smooth(noise[i], basis_rows, basis_cols_t, half, src_rows)
-        _smooth(noise[n + i], basis_rows, basis_cols_t, half, src_cols)
-        for r in range(h):
-            for c in range(w):
-                src_rows[r, c] += as_dtype(r)
-                src_cols[r, c] += as_dtype(c)
+        _right_products(noise[i], noise[n + i], basis_cols_t, half_rows, half_cols)
+        _source_points(basis_rows, half_rows, half_cols, src_rows, src_cols)
         _resample(images[i], padded, src_rows, src_cols, low, high, out[i])
 
 
@@ -85,22 +82,34 @@ def _buffers(images, fill):
 
 
 @_jit
-def _smooth(noise, basis_rows, basis_cols_t, half, field):
-    """``field = basis_rows @ noise @ basis_cols_t``, through ``half``."""
-    k_rows, k_cols = noise.shape
-    h, w = field.shape
-    half[:, :] = 0
-    for a in range(k_rows):
-        for b in range(k_cols):
-            z = noise[a, b]
-            for c in range(w):
-                half[a, c] += z * basis_cols_t[b, c]
-    field[:, :] = 0
+def _right_products(noise_rows, noise_cols, basis_cols_t, half_rows, half_cols):
+    """``half = noise @ basis_cols_t`` for both fields at once."""
+    half_rows[:, :] = 0
+    half_cols[:, :] = 0
+    for a in range(noise_rows.shape[0]):
+        for b in range(noise_rows.shape[1]):
+            z_rows, z_cols = noise_rows[a, b], noise_cols[a, b]
+            for c in range(basis_cols_t.shape[1]):
+                half_rows[a, c] += z_rows * basis_cols_t[b, c]
+                half_cols[a, c] += z_cols * basis_cols_t[b, c]
+
+
+@_jit
+def _source_points(basis_rows, half_rows, half_cols, src_rows, src_cols):
+    """``src = basis_rows @ half + grid``: displaced pixel positions."""
+    as_dtype = src_rows.dtype.type
+    h, w = src_rows.shape
     for r in range(h):
-        for a in range(k_rows):
+        src_rows[r, :] = 0
+        src_cols[r, :] = 0
+        for a in range(basis_rows.shape[1]):
             weight = basis_rows[r, a]
             for c in range(w):
-                field[r, c] += weight * half[a, c]
+                src_rows[r, c] += weight * half_rows[a, c]
+                src_cols[r, c] += weight * half_cols[a, c]
+        for c in range(w):
+            src_rows[r, c] += as_dtype(r)
+            src_cols[r, c] += as_dtype(c)
 
 
 @_jit

@@ -1,0 +1,106 @@
+"""Past 99% on MNIST with one hidden layer: training on distorted digits.
+
+Simard, Steinkraus & Platt (ICDAR 2003) trained a 784-800-10 network on
+elastically distorted digits and reached 0.7% test error, against 1.6% for
+the same network on the plain images. TwoLayerMLPClassifier does the same
+with ``augment=``: every minibatch is distorted afresh (small rotations,
+zooms, slants and elastic distortions, see ``skmnist.augmentation``), only
+while training; predictions and the test set see the plain images.
+
+Run ``python mnist_augmented.py`` for the documented configuration on full
+MNIST (looked for in ``$SKMNIST_DATA``, downloaded otherwise); ``--save
+model.pkl`` also writes the fitted estimator, so that anyone can load it
+and score it on the test set themselves. ``--quick`` trains a few epochs on
+10,000 images, to check that everything runs.
+"""
+
+import argparse
+import pickle
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from skmnist import TwoLayerMLPClassifier
+from skmnist._files import atomic_write
+from skmnist.augmentation import Compose, ElasticDistortion, RandomAffine
+from skmnist.datasets import fetch_mnist
+
+PAPER_ERROR = 0.7  # %, 800 hidden units, elastic distortions, cross-entropy
+
+
+def documented_model(quick=False):
+    """The configuration README.md documents, with its measured figures."""
+    augment = Compose(
+        [
+            ("affine", RandomAffine(degrees=10, scale=(0.9, 1.1), shear=10)),
+            ("elastic", ElasticDistortion(alpha=34, sigma=4)),
+        ]
+    )
+    epochs = 3 if quick else 100
+    return (
+        TwoLayerMLPClassifier(
+            n_hidden=800,
+            dropout=0.5,
+            max_iter=epochs,
+            average=int(0.7 * epochs)
+            * 60_000,  # the mean of the last 30% of the iterates
+            random_state=0,
+        ),
+        augment,
+    )
+
+
+def fit(model, augment, X, y):
+    """Fit ``model`` on distorted copies of ``X``, fresh every epoch."""
+    if "augment" in model.get_params():
+        return model.set_params(augment=augment).fit(X, y)
+    # Fallback until TwoLayerMLPClassifier takes ``augment=`` (issue 13):
+    # one partial_fit per epoch on a copy of X distorted afresh, batch by batch.
+    rng, classes, X_epoch = np.random.default_rng(0), np.unique(y), np.empty_like(X)
+    for _ in range(model.max_iter):
+        for i in range(0, len(X), 200):
+            X_epoch[i : i + 200] = augment(X[i : i + 200], rng)
+        model.partial_fit(X_epoch, y, classes=classes)
+    return model
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="3 epochs on 10,000 training images"
+    )
+    parser.add_argument(
+        "--save", metavar="PATH", help="write the fitted estimator there (pickle)"
+    )
+    args = parser.parse_args(argv)
+    X_train, y_train = fetch_mnist(subset="train", return_X_y=True)
+    X_test, y_test = fetch_mnist(subset="test", return_X_y=True)
+    if args.quick:
+        X_train, y_train = X_train[:10_000], y_train[:10_000]
+
+    model, augment = documented_model(args.quick)
+    with warnings.catch_warnings():
+        # The epoch budget is the configuration, not a failure to converge.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        fit(model, augment, X_train, y_train)
+        seconds = time.perf_counter() - start
+    accuracy = 100 * model.score(X_test, y_test)
+    print(
+        f"{len(y_train)} training images, {model.n_iter_} epochs in {seconds:.0f} s "
+        f"({seconds / model.n_iter_:.2f} s per epoch)"
+    )
+    print(
+        f"ours: test accuracy {accuracy:.2f}% | Simard et al. 2003: "
+        f"{100 - PAPER_ERROR:.1f}%"
+    )
+    if args.save:
+        with atomic_write(args.save) as f:
+            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+        print(f"saved the fitted estimator to {args.save}")
+
+
+if __name__ == "__main__":
+    main()
