@@ -8,6 +8,7 @@ import pytest
 MODULES = [
     "skmnist._softmax",
     "skmnist._mlp",
+    "skmnist.augmentation",
     "skmnist._files",
     "skmnist.datasets._sample",
 ]

@@ -9,6 +9,7 @@ comparable with the tutorial; a run under the tutorial's protocol says so.
 """
 
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -150,10 +151,29 @@ def test_grid_search_dask_example_on_a_running_scheduler(tmp_path):
     assert reported_accuracies(stdout)["held-out"] >= 83.0
 
 
+@pytest.mark.full_data
+def test_mnist_augmented_quick_run_saves_a_model_that_scores_the_same(tmp_path, mnist):
+    path = tmp_path / "model.pkl"
+    stdout = run_example(
+        "mnist_augmented.py", "--quick", "--save", str(path), cwd=tmp_path
+    )
+    accuracies = reported_accuracies(stdout)
+    # Quick mode (3 epochs on 10,000 images) when written: 9x.x%.
+    assert accuracies["test"] >= 90.0, accuracies
+    assert os.listdir(tmp_path) == ["model.pkl"]  # no temporary file left
+    with open(path, "rb") as f:
+        model = pickle.load(f)
+    _, _, X_test, y_test = mnist
+    assert 100 * model.score(X_test, y_test) == pytest.approx(
+        accuracies["test"], abs=0.006
+    )
+
+
 def test_every_example_is_tested():
     tested = {script for script, _ in QUICK_FLOORS} | {
         "coursera_ex4_network.py",
         "grid_search_dask.py",
+        "mnist_augmented.py",
     }
     present = {name for name in os.listdir(EXAMPLES_DIR) if name.endswith(".py")}
     assert present == tested
