@@ -19,7 +19,6 @@ import pickle
 import time
 import warnings
 
-import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skmnist import TwoLayerMLPClassifier
