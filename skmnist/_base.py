@@ -268,7 +268,8 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
+        # Augmentation transforms dense image batches.
+        tags.input_tags.sparse = self.augment is None
         return tags
 
     # ------------------------------------------------------------------

@@ -510,7 +510,7 @@ class _Run:
         weight = None if data.sample_weight is None else data.sample_weight[rows]
         X = data.X[rows]
         if self.config.augment is not None:
-            X = self.config.augment(np.array(X), state.rngs["augment"])
+            X = _augmented(self.config.augment, X, state.rngs["augment"])
         noise = None if self.noise is None else self.noise.for_batch(rows)
         loss = data_loss_gradient(
             self.model,
@@ -666,6 +666,19 @@ class VerboseReport:
                 f"(validation loss {loss:.6f}, validation score {accuracy:.6f})."
             )
         print(message, file=sys.stdout, flush=True)
+
+
+def _augmented(augment, X, rng):
+    """``augment`` applied to a copy of the batch ``X``, checked."""
+    out = augment(np.array(X), rng)
+    if getattr(out, "shape", None) != X.shape or getattr(out, "dtype", None) != X.dtype:
+        raise ValueError(
+            f"augment must return an array of the batch's shape {X.shape} and dtype "
+            f"{X.dtype}; {augment!r} returned "
+            f"{getattr(out, 'shape', type(out).__name__)} "
+            f"{getattr(out, 'dtype', '')}."
+        )
+    return out
 
 
 def _check_representable(settings, dtype):

@@ -154,3 +154,42 @@ def test_partial_fit_state_continues_exactly(arrays):
     )
     assert_array_equal(second.solution, two_epochs.solution)
     assert second.history.t == two_epochs.history.t
+
+
+def test_augment_is_applied_to_copies_of_training_batches_only(arrays):
+    X, y = arrays
+    X_before = X.copy()
+    seen = []
+
+    def record(batch, rng):
+        seen.append(batch.shape[0])
+        batch += 0.0  # writing into the batch must not reach X
+        return batch
+
+    validation = TrainingData(X[:100], y[:100], None)
+    config = TrainerConfig(
+        optimizer=ADAM, max_iter=2, tol=0, batch_size=200, augment=record
+    )
+    Trainer(config, SoftmaxModel()).train(TrainingData(X, y, None), 10, 0, validation)
+    assert seen == [200, 200, 200] * 2  # training batches; no validation rows
+    np.testing.assert_array_equal(X, X_before)
+
+
+def test_augment_returning_another_dtype_is_a_clear_error(arrays):
+    def to_float32(batch, rng):
+        return batch.astype(np.float32)
+
+    with pytest.raises(ValueError, match="augment must return an array"):
+        _train(arrays, augment=to_float32)
+
+
+def test_augment_with_sparse_input_is_refused(digits):
+    import scipy.sparse as sp
+
+    from skmnist import TwoLayerMLPClassifier
+
+    X, y = digits
+    clf = TwoLayerMLPClassifier(n_hidden=8, augment=lambda b, rng: b)
+    with pytest.raises(ValueError, match="sparse"):
+        clf.fit(sp.csr_matrix(X), y)
+    assert not clf.__sklearn_tags__().input_tags.sparse
