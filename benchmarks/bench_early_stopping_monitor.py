@@ -13,6 +13,7 @@ the data directory when present).
 
 import argparse
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -32,7 +33,7 @@ MODELS = {
 def datasets():
     X, y = load_digits(return_X_y=True)
     yield "sklearn digits 8x8", X / 16, y
-    home = get_data_home()
+    home = Path(get_data_home())
     for name in ("digits20x20.mat", "ex4data1.mat"):
         if (home / name).exists():
             X, y = load_mat(home / name, return_X_y=True)
