@@ -91,7 +91,9 @@ def build(settings, n_samples, quick):
 
 def fit(model, augment, X, y):
     """Fit ``model`` on ``X`` distorted afresh by ``augment`` (None: plain)."""
-    return timed_fit(model.set_params(augment=augment), X, y, warm_up=True)
+    if augment is not None:
+        model = model.set_params(augment=augment)
+    return timed_fit(model, X, y, warm_up=True)
 
 
 def augment_seconds_per_epoch(augment, X, repeats=2):
