@@ -9,6 +9,7 @@ MODULES = [
     "skmnist._softmax",
     "skmnist._mlp",
     "skmnist.augmentation",
+    "skmnist.diagnostics",
     "skmnist._files",
     "skmnist.datasets._sample",
 ]
