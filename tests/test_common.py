@@ -9,16 +9,6 @@ from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-def _unchanged(X_batch, rng):
-    """An augmentation that leaves the batch as it is.
-
-    A random one cannot pass the sample-weight checks (a sample of weight k is
-    distorted once, k copies of it k times); this one checks the plumbing:
-    parameters, cloning, pickling, the dense-only tag.
-    """
-    return X_batch
-
-
 CONFIGURATIONS = [
     SoftmaxSGDClassifier(),
     # sklearn's class-weight check trains on 50 noisy samples: hold out more
@@ -54,7 +44,6 @@ CONFIGURATIONS = [
     TwoLayerMLPClassifier(
         n_hidden=16, max_iter=100, dropout=0.2, learning_rate_init=0.01
     ),
-    TwoLayerMLPClassifier(n_hidden=16, max_iter=100, augment=_unchanged),
 ]
 
 
