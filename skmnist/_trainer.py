@@ -8,8 +8,8 @@ divergence check and the history. It works on a model object and arrays and
 never sees the estimator: what it needs comes in a :class:`TrainerConfig`,
 what it produced goes back in a :class:`TrainResult`.
 
-The loop reads as its steps: ``train`` -> ``_fit_loop`` -> ``_run_epoch`` ->
-``_train_step``, with stopping decided in ``_check`` alone.
+The loop reads as its steps: ``train`` -> ``fit_loop`` -> ``_run_epoch`` ->
+``_GradientStep``, with stopping decided in ``_check`` alone.
 """
 
 import sys
@@ -370,80 +370,38 @@ class _Run:
     def __init__(self, trainer, state, data, validation, start):
         config = trainer.config
         self.config = config
-        self.model = trainer.model
         self.listeners = trainer.listeners
         self.state = state
         self.data = data
         self.batch_size = _batch_size(config.batch_size, data.n_samples)
-        self.workspace = self.model.allocate_workspace(
-            self.batch_size,
-            state.layout.views(state.params)[0],
-            state.params.dtype,
-            training=True,
-            dropout=config.dropout > 0,
-        )
-        # The flat vectors are updated in place, so their views hold all call.
-        self.param_views = state.layout.views(state.params)
-        self.grad_views = state.layout.views(state.grads)
-        self.noise = None
-        if config.dropout > 0:
-            self.noise = DropoutNoise(
-                state.rngs["noise"], data.groups, 1 - config.dropout
-            )
+        self.step = _GradientStep(config, trainer.model, state, data, self.batch_size)
         self.history = History(loss_curve=list(start.loss_curve), t=start.t)
         self.validation = None
         if validation is not None:
-            self.validation = Evaluator(
-                self.model, state.layout, validation, state.params
-            )
-            self.history.validation_scores = []
-            self.history.validation_loss_curve = []
+            evaluator = Evaluator(trainer.model, state.layout, validation, state.params)
+            self.validation = _ValidationRecord(evaluator, self.history, config.monitor)
         self.stops_on_validation = (
             config.early_stopping and not start.incremental and validation is not None
         )
-        self.rule = self._rule(
-            start.incremental, n_batches=-(-data.n_samples // self.batch_size)
+        self.rule = _stopping_rule(
+            config,
+            incremental=start.incremental,
+            on_validation=self.stops_on_validation,
+            n_batches=-(-data.n_samples // self.batch_size),
         )
-        self.evaluate_training = self._training_evaluator()
+        self.evaluate_training = None
+        if state.average is not None and not self.stops_on_validation:
+            # With averaging, the running batch loss describes the raw
+            # iterates, not the solution: when that loss decides when to
+            # stop, score the average itself once an epoch instead.
+            self.evaluate_training = Evaluator(
+                trainer.model, state.layout, data, state.params
+            )
         self.incremental = start.incremental
         self.n_epochs = 1 if start.incremental else config.max_iter
         self.n_batches = 0
         self.best = None
         self.kept_by_listener = None
-        self.divergence_limit = None
-
-    def _rule(self, incremental, n_batches):
-        config = self.config
-        if incremental:
-            return NeverStop()
-        quantity = "training loss"
-        if self.stops_on_validation:
-            quantity = f"validation {config.monitor}"
-        if self.stops_on_validation and config.patience is not None:
-            frequency = config.validation_frequency or max(
-                1, min(n_batches, config.patience // 2)
-            )
-            return PatienceRule(
-                config.patience,
-                config.patience_increase,
-                config.improvement_threshold,
-                frequency,
-                quantity,
-            )
-        return NoImprovementRule(
-            config.tol,
-            config.n_iter_no_change,
-            config.n_iter_no_change_strict,
-            quantity,
-        )
-
-    def _training_evaluator(self):
-        # With averaging, the running batch loss describes the raw iterates,
-        # not the solution: when that loss decides when to stop, score the
-        # average itself once an epoch instead.
-        if self.state.average is None or self.stops_on_validation:
-            return None
-        return Evaluator(self.model, self.state.layout, self.data, self.state.params)
 
     # ------------------------------------------------------------------
     def fit_loop(self):
@@ -479,7 +437,7 @@ class _Run:
         loss_sum = weight_sum = 0.0
         stop = False
         for rows, last in self._batches():
-            batch_loss, batch_weight = self._train_step(rows)
+            batch_loss, batch_weight = self.step(rows)
             loss_sum += batch_loss
             weight_sum += batch_weight
             self.n_batches += 1
@@ -503,44 +461,6 @@ class _Run:
             rows = slice(start, stop) if order is None else order[start:stop]
             yield rows, stop >= n_samples
 
-    def _train_step(self, rows):
-        """One gradient step on ``rows``; return the batch's summed loss and weight."""
-        state, data = self.state, self.data
-        y = data.y[rows]
-        weight = None if data.sample_weight is None else data.sample_weight[rows]
-        X = data.X[rows]
-        if self.config.augment is not None:
-            X = _augmented(self.config.augment, X, state.rngs["augment"])
-        noise = None if self.noise is None else self.noise.for_batch(rows)
-        loss = data_loss_gradient(
-            self.model,
-            self.param_views,
-            self.grad_views,
-            X,
-            y,
-            weight,
-            self.workspace,
-            noise,
-        )
-        state.optimizer.step(
-            state.params,
-            state.grads,
-            self.config.alpha,
-            state.layout.n_weights,
-            state.n_updates,
-        )
-        n_rows = y.shape[0]
-        state.t += n_rows
-        state.n_updates += 1
-        if state.average is not None:
-            state.average.update(state.params, n_rows)
-        batch_weight = float(n_rows if weight is None else weight.sum(dtype=np.float64))
-        if self.divergence_limit is None:
-            self.divergence_limit = divergence_limit(
-                loss / batch_weight, state.layout.n_classes
-            )
-        return loss, batch_weight
-
     def _end_epoch(self, trained_loss):
         """Record the epoch's loss; refuse a run that diverged."""
         history, state = self.history, self.state
@@ -549,7 +469,7 @@ class _Run:
         # Not just NaN/inf: the log-sum-exp loss of a run-away model can stay
         # finite for many epochs while growing without bound. The limit is
         # one of the data loss, so it is compared with the data loss alone.
-        if not trained_loss < self.divergence_limit:
+        if not trained_loss < self.step.divergence_limit:
             self._diverged(trained_loss)
         scored = state.params
         data_loss = trained_loss
@@ -561,7 +481,7 @@ class _Run:
             data_loss + 0.5 * self.config.alpha * float(penalized @ penalized)
         )
         if self.validation is not None and not self.stops_on_validation:
-            self._validate()
+            self.validation.score(state.solution)
 
     def _diverged(self, loss):
         lr = self.state.optimizer.learning_rate_init
@@ -573,27 +493,14 @@ class _Run:
             "The estimator was left as it was."
         )
 
-    def _validate(self):
-        """Score the solution on the validation set; return the monitored value."""
-        loss, accuracy = self.validation(self.state.solution)
-        self.history.validation_loss_curve.append(loss)
-        self.history.validation_scores.append(accuracy)
-        if self.config.monitor == "loss":
-            return loss if np.isfinite(loss) else np.inf
-        return 1.0 - accuracy
-
     def _check(self):
         """The one place that decides whether training stops; True to stop."""
         if self.stops_on_validation:
-            value = self._validate()
+            value = self.validation.score(self.state.solution)
         else:
             value = self.history.loss
         if self.rule.update(value, self.n_batches) and self.stops_on_validation:
-            scores = (
-                self.history.validation_loss_curve[-1],
-                self.history.validation_scores[-1],
-            )
-            self.best = (self.state.snapshot(), self.epoch, scores)
+            self.best = (self.state.snapshot(), self.epoch, self.validation.latest())
         if not self.rule.should_stop(self.n_batches):
             return False
         if self.state.optimizer.reduce_on_plateau() and self.rule.postpone():
@@ -636,6 +543,123 @@ class _Run:
         self.state.restore(snapshot)
         self.history.restored_epoch = epoch
         self.history.restored_scores = scores
+
+
+class _GradientStep:
+    """One gradient step on a minibatch: augment, forward, back, update.
+
+    Holds what every step of a call reuses: the model's workspace, views of
+    the flat parameter and gradient vectors (updated in place, so the views
+    hold all call) and the dropout noise. ``divergence_limit`` is fixed by the
+    first batch's loss.
+    """
+
+    def __init__(self, config, model, state, data, batch_size):
+        self.config = config
+        self.model = model
+        self.state = state
+        self.data = data
+        self.param_views = state.layout.views(state.params)
+        self.grad_views = state.layout.views(state.grads)
+        self.workspace = model.allocate_workspace(
+            batch_size,
+            self.param_views[0],
+            state.params.dtype,
+            training=True,
+            dropout=config.dropout > 0,
+        )
+        self.noise = None
+        if config.dropout > 0:
+            self.noise = DropoutNoise(
+                state.rngs["noise"], data.groups, 1 - config.dropout
+            )
+        self.divergence_limit = None
+
+    def __call__(self, rows):
+        """Train on ``rows``; return the batch's summed loss and weight."""
+        state, data = self.state, self.data
+        y = data.y[rows]
+        weight = None if data.sample_weight is None else data.sample_weight[rows]
+        X = data.X[rows]
+        if self.config.augment is not None:
+            X = _augmented(self.config.augment, X, state.rngs["augment"])
+        noise = None if self.noise is None else self.noise.for_batch(rows)
+        loss = data_loss_gradient(
+            self.model,
+            self.param_views,
+            self.grad_views,
+            X,
+            y,
+            weight,
+            self.workspace,
+            noise,
+        )
+        state.optimizer.step(
+            state.params,
+            state.grads,
+            self.config.alpha,
+            state.layout.n_weights,
+            state.n_updates,
+        )
+        n_rows = y.shape[0]
+        state.t += n_rows
+        state.n_updates += 1
+        if state.average is not None:
+            state.average.update(state.params, n_rows)
+        batch_weight = float(n_rows if weight is None else weight.sum(dtype=np.float64))
+        if self.divergence_limit is None:
+            self.divergence_limit = divergence_limit(
+                loss / batch_weight, state.layout.n_classes
+            )
+        return loss, batch_weight
+
+
+class _ValidationRecord:
+    """Scores solutions on the validation set and records them in the history."""
+
+    def __init__(self, evaluate, history, monitor):
+        self.evaluate = evaluate
+        self.history = history
+        self.monitor = monitor
+        history.validation_scores = []
+        history.validation_loss_curve = []
+
+    def score(self, solution):
+        """Score and record ``solution``; return the monitored value (lower: better)."""
+        loss, accuracy = self.evaluate(solution)
+        self.history.validation_loss_curve.append(loss)
+        self.history.validation_scores.append(accuracy)
+        if self.monitor == "loss":
+            return loss if np.isfinite(loss) else np.inf
+        return 1.0 - accuracy
+
+    def latest(self):
+        """The last ``(loss, accuracy)`` recorded."""
+        return (
+            self.history.validation_loss_curve[-1],
+            self.history.validation_scores[-1],
+        )
+
+
+def _stopping_rule(config, *, incremental, on_validation, n_batches):
+    """The rule that decides when this call stops (one interface for all)."""
+    if incremental:
+        return NeverStop()
+    quantity = f"validation {config.monitor}" if on_validation else "training loss"
+    if on_validation and config.patience is not None:
+        frequency = config.validation_frequency or max(
+            1, min(n_batches, config.patience // 2)
+        )
+        return PatienceRule(
+            config.patience,
+            config.patience_increase,
+            config.improvement_threshold,
+            frequency,
+            quantity,
+        )
+    return NoImprovementRule(
+        config.tol, config.n_iter_no_change, config.n_iter_no_change_strict, quantity
+    )
 
 
 class VerboseReport:
