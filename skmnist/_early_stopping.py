@@ -113,7 +113,9 @@ class PatienceRule:
     counted across epochs, as in the tutorial's loop: ``n_batches - 1``.
     The tutorial tests its patience after every minibatch; here the test is
     a check of its own, so that the weights training ends with are always
-    validated, and a run can never end before its first validation.
+    validated, and a run can never end before its first validation. That
+    check can make those weights the best ones, but never extends the
+    patience: the run stops where the tutorial's does.
     """
 
     def __init__(
@@ -136,10 +138,14 @@ class PatienceRule:
 
     def update(self, value, n_batches):
         improved = is_better(value, self.best)
+        # A check made only because the patience ran out scores the weights
+        # training ends with, so that they can be kept; the tutorial makes no
+        # such check, so it must not extend the patience either.
+        scheduled = n_batches % self.validation_frequency == 0
+        if scheduled and improved and value < self.best * self.improvement_threshold:
+            iteration = n_batches - 1
+            self.patience = max(self.patience, iteration * self.patience_increase)
         if improved:
-            if value < self.best * self.improvement_threshold:
-                iteration = n_batches - 1
-                self.patience = max(self.patience, iteration * self.patience_increase)
             self.best = value
         return improved
 
