@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 
 import numpy as np
 import pytest
@@ -439,6 +440,27 @@ def test_main_restores_the_sigint_handler(capsys):
     before = signal.getsignal(signal.SIGINT)
     run_main(["compare", "--models", "svm"], capsys)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_ctrl_c_in_a_c_callback_prints_no_traceback(monkeypatch):
+    # Numba's compiler calls back into Python from C; a Ctrl-C raised there
+    # is "unraisable" and Python would print its traceback. While the command
+    # owns SIGINT that report is dropped (the handler counted the interrupt);
+    # anything else still reaches the previous hook, which comes back after.
+    from skmnist._compare import _interrupts
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
+    monkeypatch.setattr(signal, "getsignal", lambda signum: signal.default_int_handler)
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: None)
+    restore = _interrupts.install()
+    interrupt = types.SimpleNamespace(exc_value=KeyboardInterrupt())
+    error = types.SimpleNamespace(exc_value=ValueError("a real problem"))
+    sys.unraisablehook(interrupt)
+    sys.unraisablehook(error)
+    assert reported == [error]
+    restore()
+    assert sys.unraisablehook == reported.append
 
 
 def test_an_error_a_ctrl_c_caused_is_reported_as_the_interrupt(monkeypatch, capsys):

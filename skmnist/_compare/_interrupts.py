@@ -11,6 +11,7 @@ warning, or a SIGINT counted by the handler :func:`install` sets -- back into
 
 import contextlib
 import signal
+import sys
 import threading
 import warnings
 
@@ -42,8 +43,30 @@ def install():
     previous = signal.getsignal(signal.SIGINT)
     if previous is not signal.default_int_handler:
         return lambda: None
+    previous_hook = sys.unraisablehook
     signal.signal(signal.SIGINT, _count_and_raise)
-    return lambda: signal.signal(signal.SIGINT, previous)
+    sys.unraisablehook = _quiet_about_interrupts(previous_hook)
+
+    def restore():
+        signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = previous_hook
+
+    return restore
+
+
+def _quiet_about_interrupts(previous_hook):
+    """An unraisable-exception hook that says nothing of a counted Ctrl-C.
+
+    A Ctrl-C that lands in a C callback (numba's compiler calls back into
+    Python) cannot propagate, and Python would print its traceback. The
+    handler has counted it, so the run still fails, with one line.
+    """
+
+    def hook(unraisable):
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous_hook(unraisable)
+
+    return hook
 
 
 def sigint_count():
