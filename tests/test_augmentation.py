@@ -7,8 +7,7 @@ import pytest
 import scipy.sparse
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.ndimage import gaussian_filter1d, map_coordinates
-from sklearn.base import BaseEstimator, clone
-from sklearn.model_selection import ParameterGrid
+from sklearn.base import clone
 
 from skmnist._compiled import compiled_kernels, numpy_kernels
 from skmnist.augmentation import (
@@ -17,9 +16,9 @@ from skmnist.augmentation import (
     RandomAffine,
     RandomHorizontalFlip,
     RandomShift,
-    _smoothing_basis,
-    _warp_numpy,
 )
+from skmnist.augmentation._elastic import smoothing_basis
+from skmnist.augmentation._resample import warp_numpy
 
 DTYPES = [np.float32, np.float64]
 
@@ -199,30 +198,6 @@ def test_bad_batches(images):
         transform(images, np.random.RandomState(0))
 
 
-@pytest.mark.parametrize(
-    "transform",
-    [
-        RandomShift(-1),
-        RandomShift(1.5),
-        RandomAffine(degrees=-1),
-        RandomAffine(shear=90),
-        ElasticDistortion(alpha=-1),
-        ElasticDistortion(sigma=0),
-        RandomHorizontalFlip(p=1.5),
-        RandomShift(fill="black"),
-    ],
-)
-def test_invalid_parameters(images, transform):
-    with pytest.raises(ValueError, match="parameter of"):
-        transform(images, 0)
-
-
-@pytest.mark.parametrize("scale", [(1.2, 0.8), (0, 1), (1.0,)])
-def test_invalid_scale(images, scale):
-    with pytest.raises(ValueError, match="0 < low <= high"):
-        RandomAffine(scale=scale)(images, 0)
-
-
 # ----------------------------------------------------------------------
 # What each transform does
 # ----------------------------------------------------------------------
@@ -279,7 +254,7 @@ def test_numpy_resampling_matches_scipy(rng, fill):
     images = rng.random((4, 6, 7))
     rows = rng.uniform(-3, 9, size=images.shape)
     cols = rng.uniform(-3, 10, size=images.shape)
-    got = _warp_numpy(images, rows, cols, fill, 0.0, 1.0)
+    got = warp_numpy(images, rows, cols, fill, 0.0, 1.0)
     expected = [
         map_coordinates(image, [r, c], order=1, mode="grid-constant", cval=fill)
         for image, r, c in zip(images, rows, cols)
@@ -291,7 +266,7 @@ def test_numpy_resampling_matches_scipy(rng, fill):
 def test_elastic_fields_have_the_smoothed_noise_covariance(size, sigma):
     """B B^T = G G^T: the low-rank fields are Simard's smoothed noise."""
     gaussian = gaussian_filter1d(np.eye(size), sigma, axis=0, mode="reflect")
-    basis = _smoothing_basis(size, sigma)
+    basis = smoothing_basis(size, sigma)
     target = gaussian @ gaussian.T
     assert_allclose(basis @ basis.T, target, atol=1e-3 * target.max())
     assert basis.shape[1] <= size
@@ -320,79 +295,3 @@ def test_compiled_path_matches_numpy(images, name, dtype):
     assert compiled.dtype == reference.dtype == dtype
     # Elastic fields are summed in another order: a few ulps of a pixel.
     assert_allclose(compiled, reference, atol=1e-5 if dtype == np.float32 else 1e-12)
-
-
-# ----------------------------------------------------------------------
-# Compose and nested parameters
-# ----------------------------------------------------------------------
-def test_compose_applies_its_steps_in_order(images):
-    twice = Compose(
-        [("a", RandomHorizontalFlip(1.0)), ("b", RandomHorizontalFlip(1.0))]
-    )
-    assert_array_equal(twice(images, 0), images)
-    shift = RandomShift(2)
-    alone = Compose([("shift", shift), ("off", "passthrough"), ("none", None)])
-    assert_array_equal(alone(images, 4), shift(images, np.random.default_rng(4)))
-
-
-def test_compose_takes_any_callable(images):
-    def invert(X, rng):
-        return X.max() - X
-
-    assert_allclose(Compose([("invert", invert)])(images, 0), images.max() - images)
-
-
-def test_compose_nested_params():
-    compose = Compose([("shift", RandomShift(2)), ("elastic", ElasticDistortion())])
-    params = compose.get_params()
-    assert params["shift__max_shift"] == 2 and params["elastic__sigma"] == 4.0
-    assert params["shift"] is compose.steps[0][1]
-    compose.set_params(shift__max_shift=3, elastic=RandomAffine())
-    assert compose.steps[0][1].max_shift == 3
-    assert isinstance(dict(compose.steps)["elastic"], RandomAffine)
-    copy = clone(compose)
-    assert copy.steps[0][1] is not compose.steps[0][1]
-    assert copy.get_params()["shift__max_shift"] == 3
-    with pytest.raises(ValueError, match="Invalid parameter 'other__x'"):
-        compose.set_params(other__x=1)
-
-
-class Holder(BaseEstimator):
-    """Stands in for a classifier with an ``augment`` parameter."""
-
-    def __init__(self, augment=None):
-        self.augment = augment
-
-
-def test_a_grid_search_reaches_the_strengths():
-    """The keys GridSearchCV would set, through a parent estimator."""
-    parent = Holder(
-        Compose([("shift", RandomShift(1)), ("elastic", ElasticDistortion())])
-    )
-    grid = ParameterGrid(
-        {"augment__shift__max_shift": [0, 2], "augment__elastic__alpha": [8.0, 34.0]}
-    )
-    seen = set()
-    for params in grid:
-        candidate = clone(parent).set_params(**params)
-        shift, elastic = (step for _, step in candidate.augment.steps)
-        seen.add((shift.max_shift, elastic.alpha))
-        assert parent.augment.steps[0][1].max_shift == 1  # the original is untouched
-    assert seen == {(0, 8.0), (0, 34.0), (2, 8.0), (2, 34.0)}
-    switched = clone(parent).set_params(augment__elastic="passthrough")
-    assert switched.augment.steps[1][1] == "passthrough"
-
-
-@pytest.mark.parametrize(
-    "steps, error, message",
-    [
-        ([("a", RandomShift()), ("a", RandomShift())], ValueError, "unique"),
-        ([("a__b", RandomShift())], ValueError, "without '__'"),
-        ([("steps", RandomShift())], ValueError, "other than"),
-        ([("a", 3)], TypeError, "not callable"),
-        ([RandomShift()], ValueError, r"\(name, transform\) tuple"),
-    ],
-)
-def test_compose_bad_steps(images, steps, error, message):
-    with pytest.raises(error, match=message):
-        Compose(steps)(images, 0)
