@@ -114,7 +114,7 @@ def test_shift_by_a_whole_side_is_refused(images, max_shift, image_shape, side):
     transform = RandomShift(max_shift, image_shape=image_shape)
     with pytest.raises(ValueError, match=f"max_shift={max_shift} must be smaller"):
         transform(images, 0)
-    with pytest.raises(ValueError, match=f"from 0 to {side - 1}"):
+    with pytest.raises(ValueError, match=f"max_shift below {side} "):
         transform(images[:0], 0)  # refused even when there is nothing to do
 
 
@@ -149,7 +149,7 @@ EXTREMES = [
 @pytest.mark.parametrize("transform", EXTREMES, ids=repr)
 def test_accepted_extremes_give_finite_output(images, transform, dtype):
     X = images.astype(dtype)
-    with np.errstate(all="raise"):  # an overflow on the way fails too
+    with np.errstate(over="raise", invalid="raise"):  # no overflow on the way
         X_new = transform(X, 0)
     assert X_new.shape == X.shape and X_new.dtype == dtype
     assert np.all(np.isfinite(X_new))

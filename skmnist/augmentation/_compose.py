@@ -110,8 +110,11 @@ class Compose(BaseEstimator):
             # Malformed steps: only ``steps`` (so that repr, clone and
             # set_params still work); calling the transform says what is wrong.
             return params
-        params.update(named)
+        reserved = set(params)
         for name, step in named.items():
+            if name in reserved:  # refused when called; must not hide ``steps``
+                continue
+            params[name] = step
             if hasattr(step, "get_params") and not isinstance(step, type):
                 for key, value in step.get_params(deep=True).items():
                     params[f"{name}__{key}"] = value

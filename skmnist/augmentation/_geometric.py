@@ -62,9 +62,9 @@ class RandomShift(ImageTransform):
         if self.max_shift >= side:
             raise ValueError(
                 f"max_shift={self.max_shift} must be smaller than the images' "
-                f"height and width ({height}x{width}): a shift of {side} pixels "
-                "or more moves the whole image out of the frame and leaves only "
-                f"fill. Use a max_shift from 0 to {side - 1} (1 to 3 for digits)."
+                f"height and width ({height}x{width}): a shift by a whole side "
+                "moves the image out of the frame and leaves only fill. Use a "
+                f"max_shift below {side} (1 to 3 pixels for digits)."
             )
 
     def _is_identity(self):
