@@ -8,6 +8,7 @@ allocated 288 MiB for a 153 KiB batch, ``degrees=1e308`` gave OverflowError,
 
 import pickle
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -233,3 +234,27 @@ def test_pickles_name_the_public_module():
         data = pickle.dumps(transform)
         assert b"skmnist.augmentation._" not in data
         assert type(pickle.loads(data)) is type(transform)
+
+
+def test_a_transform_with_its_own_equality_is_checked_at_every_call(images):
+    class Comparable(RandomShift):
+        def __eq__(self, other):  # makes instances unhashable
+            return vars(self) == vars(other)
+
+    transform = Comparable(1)
+    transform(images, 0)
+    transform.max_shift = -1
+    with pytest.raises(ValueError, match="'max_shift' parameter"):
+        transform(images, 0)
+
+
+def test_threads_sharing_a_transform_get_what_one_thread_gets(images):
+    """Four threads at once: the same images per seed as one after another."""
+    transforms = [RandomShift(2), RandomAffine(), ElasticDistortion(8, 2)]
+    for transform in transforms:
+        expected = [transform(images, seed) for seed in range(16)]
+        fresh = clone(transform)  # its first checks happen in the threads
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            got = list(pool.map(lambda seed, t=fresh: t(images, seed), range(16)))
+        for a, b in zip(got, expected):
+            np.testing.assert_array_equal(a, b)
