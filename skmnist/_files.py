@@ -250,7 +250,8 @@ def atomic_write(path, mode="w+b", **open_kwargs):
     wrote before the ``with`` ends; see :func:`atomic_path` for the rest
     (special files refused, symbolic links written through, all or nothing).
     """
-    with atomic_path(path) as tmp_path:
+    # Nested: one parenthesised ``with`` would need Python 3.10.
+    with atomic_path(path) as tmp_path:  # noqa: SIM117
         with open(tmp_path, mode, opener=_exclusive_opener, **open_kwargs) as tmp:
             yield tmp
             tmp.flush()

@@ -35,10 +35,9 @@ def test_directory_appears_with_its_files_only_on_success(tmp_path):
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
 def test_failure_leaves_nothing_not_even_parents(tmp_path, error):
     target = tmp_path / "a" / "b" / "out"
-    with pytest.raises(error):
-        with atomic_directory(target) as tmp:
-            write(tmp, "one.txt")
-            raise error
+    with pytest.raises(error), atomic_directory(target) as tmp:
+        write(tmp, "one.txt")
+        raise error
     assert os.listdir(tmp_path) == []
 
 
@@ -54,9 +53,9 @@ def test_non_empty_directory_is_replaced_only_when_allowed(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     write(out, "old.txt")
-    with pytest.raises(FileExistsError, match="not an empty directory"):
-        with atomic_directory(out) as tmp:
-            write(tmp, "new.txt")
+    refused = pytest.raises(FileExistsError, match="not an empty directory")
+    with refused, atomic_directory(out) as tmp:
+        write(tmp, "new.txt")
     assert os.listdir(out) == ["old.txt"] and os.listdir(tmp_path) == ["out"]
 
     with atomic_directory(out, replaceable=lambda path: True) as tmp:
@@ -82,10 +81,9 @@ def test_atomic_write_replaces_whole_file(tmp_path):
     path = tmp_path / "f.txt"
     with atomic_write(path, "w") as f:
         f.write("complete")
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_write(path, "w") as f:
-            f.write("partial")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), atomic_write(path, "w") as f:
+        f.write("partial")
+        raise KeyboardInterrupt
     assert path.read_text() == "complete"
     assert os.listdir(tmp_path) == ["f.txt"]
 
@@ -129,9 +127,8 @@ def test_atomic_write_refuses_special_files_before_writing(tmp_path, kind):
     path = make(tmp_path)
     before = sorted(os.listdir(tmp_path))
     entered = []
-    with pytest.raises(ValueError, match=words) as info:
-        with atomic_write(path) as f:
-            entered.append(f)
+    with pytest.raises(ValueError, match=words) as info, atomic_write(path) as f:
+        entered.append(f)
     assert not entered  # refused before anything was opened
     assert repr(str(path)) in str(info.value) and ".part" not in str(info.value)
     assert sorted(os.listdir(tmp_path)) == before
@@ -140,9 +137,9 @@ def test_atomic_write_refuses_special_files_before_writing(tmp_path, kind):
 def test_atomic_write_refuses_a_device_node_and_a_link_to_one(tmp_path):
     # /dev/null itself: a common way to "switch off" a writer; run as root
     # it would otherwise be replaced by a regular file.
-    with pytest.raises(ValueError, match="character device"):
-        with atomic_write("/dev/null"):
-            pass
+    refused = pytest.raises(ValueError, match="character device")
+    with refused, atomic_write("/dev/null"):
+        pass
     assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
     link = tmp_path / "null"
     link.symlink_to("/dev/null")
@@ -180,9 +177,8 @@ def test_atomic_write_keeps_the_previous_file_when_replace_fails(tmp_path, monke
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full_disk)
-    with pytest.raises(OSError, match="No space"):
-        with atomic_write(path) as f:
-            f.write(b"next")
+    with pytest.raises(OSError, match="No space"), atomic_write(path) as f:
+        f.write(b"next")
     assert path.read_bytes() == b"previous"
     assert os.listdir(tmp_path) == ["f.bin"]
 
@@ -190,10 +186,9 @@ def test_atomic_write_keeps_the_previous_file_when_replace_fails(tmp_path, monke
 def test_atomic_write_keeps_the_previous_file_when_writing_fails(tmp_path):
     path = tmp_path / "f.bin"
     path.write_bytes(b"previous")
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_write(path) as f:
-            f.write(b"half")
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), atomic_write(path) as f:
+        f.write(b"half")
+        raise KeyboardInterrupt
     assert path.read_bytes() == b"previous"
     assert os.listdir(tmp_path) == ["f.bin"]
 
