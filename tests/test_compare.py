@@ -29,7 +29,7 @@ from skmnist._compare import (
     write_csv,
     write_json,
 )
-from skmnist._compare import _interrupts, _models
+from skmnist._compare import _contenders, _interrupts
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_pairs_are_like_for_like_by_construction(ours_key, n_train):
     for n_hidden, max_iter in [(None, None), (32, 5)]:
         ours = spec.build(max_iter, n_hidden, 0, n_train)
         peer = MODELS[spec.peer].build(max_iter, n_hidden, 0, n_train)
-        assert _models.like_for_like_mismatches(ours, peer, n_train) == []
+        assert _contenders.like_for_like_mismatches(ours, peer, n_train) == []
     # MLPClassifier's per-batch alpha is ours times the batch size.
     batch = min(200, n_train)
     assert peer.alpha == pytest.approx(ours.alpha * batch)
@@ -100,18 +100,18 @@ def test_the_network_peer_is_mlpclassifier_with_its_defaults():
 def test_a_difference_in_a_pair_is_reported():
     ours = MODELS["mlp"].build(n_train=4000).set_params(n_hidden=50, batch_size=100)
     peer = MODELS["sklearn-mlp"].build(n_train=4000)
-    found = " ".join(_models.like_for_like_mismatches(ours, peer, 4000))
+    found = " ".join(_contenders.like_for_like_mismatches(ours, peer, 4000))
     assert "hidden units" in found and "batch_size" in found
     ours = MODELS["softmax"].build(n_train=4000).set_params(alpha=1.0, average=True)
     peer = MODELS["sklearn-softmax"].build(n_train=4000)
-    found = " ".join(_models.like_for_like_mismatches(ours, peer, 4000))
+    found = " ".join(_contenders.like_for_like_mismatches(ours, peer, 4000))
     assert "alpha" in found and "averaging" in found
 
 
 def test_held_equal_says_what_both_share():
     ours = MODELS["mlp"].build(n_train=4000)
     peer = MODELS["sklearn-mlp"].build(n_train=4000)
-    text = _models.held_equal(ours, peer, 4000)
+    text = _contenders.held_equal(ours, peer, 4000)
     fragments = ("adam", "learning rate 0.001", "batch 200", "alpha 0.0001")
     fragments += ("5e-07 per sample", "200 epochs", "0.0001 for 10 epochs")
     for fragment in fragments:

@@ -3,7 +3,7 @@
 The pieces, each usable on its own:
 
 - :data:`MODELS`, the registry of the models the command can run, how they
-  pair up like for like, and the race (``_models``);
+  pair up like for like, and the race (``_contenders``);
 - :func:`load_dataset`, which turns a ``--dataset`` argument into arrays
   (``_datasets``);
 - :func:`choose_evaluation`, the held-out protocol: official test split,
@@ -23,10 +23,10 @@ at start-up) costs nothing until a comparison runs.
 import importlib
 
 _WHERE = {
-    "MODELS": "_models",
-    "DEFAULT_MODELS": "_models",
-    "ModelSpec": "_models",
-    "parse_model_list": "_models",
+    "MODELS": "_contenders",
+    "DEFAULT_MODELS": "_contenders",
+    "ModelSpec": "_contenders",
+    "parse_model_list": "_contenders",
     "Dataset": "_datasets",
     "load_dataset": "_datasets",
     "Evaluation": "_evaluation",

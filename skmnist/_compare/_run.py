@@ -12,7 +12,7 @@ from .._compiled import kernel_backend
 from ._datasets import Dataset
 from ._evaluation import Evaluation
 from ._interrupts import interrupts_are_failures, is_interrupt_warning
-from ._models import MODELS, ModelSpec, held_equal, like_for_like_mismatches
+from ._contenders import MODELS, ModelSpec, held_equal, like_for_like_mismatches
 from ._progress import Progress
 from ._provenance import environment
 

@@ -24,7 +24,7 @@ import struct
 
 import numpy as np
 
-from ._base import DIGIT_NAMES, get_data_home, make_bunch
+from ._home import DIGIT_NAMES, get_data_home, make_bunch
 from ._untrusted import GZIP_MAGIC, gunzip, read_regular_file
 
 PICKLE_FILENAME = "mnist.pkl.gz"
