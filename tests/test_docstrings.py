@@ -12,6 +12,7 @@ MODULES = [
     "skmnist.diagnostics",
     "skmnist._files",
     "skmnist.datasets._sample",
+    "skmnist.datasets._unpickler",
 ]
 
 
