@@ -400,7 +400,7 @@ def test_docstring_examples():
 
     from skmnist.datasets import _unpickler
 
-    result = doctest.testmod(_pickle, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(_unpickler, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
 
 
