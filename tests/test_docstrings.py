@@ -12,7 +12,6 @@ MODULES = [
     "skmnist.diagnostics",
     "skmnist._files",
     "skmnist.datasets._sample",
-    "skmnist.datasets._unpickler",
 ]
 
 

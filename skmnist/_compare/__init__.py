@@ -13,8 +13,11 @@ The pieces, each usable on its own:
 - :func:`run_comparison`, which fits and scores every model, reporting
   progress as it goes and treating Ctrl-C as a failure even when a model
   catches it (``_run``, ``_progress``, ``_interrupts``, ``_provenance``);
-- :func:`format_table`, :func:`write_csv`, :func:`write_json` and
-  :func:`write_figures`, the outputs (``_report``).
+- the outputs: :func:`format_table` (``_table``), :func:`write_csv` and
+  :func:`write_json` (``_records``), :func:`write_figures` (``_figures``),
+  :func:`write_report`, the self-contained ``report.html`` (``_html``), and
+  the ``--out`` directory holding them (``_out``);
+- a memory estimate that refuses runs that could not fit (``_memory``).
 
 Names load on first use, so that importing this package (the command does
 at start-up) costs nothing until a comparison runs.
@@ -33,16 +36,17 @@ _WHERE = {
     "choose_evaluation": "_evaluation",
     "plan_line": "_plan",
     "Progress": "_progress",
-    "Comparison": "_run",
-    "ModelResult": "_run",
-    "RaceResult": "_run",
+    "Comparison": "_results",
+    "ModelResult": "_results",
+    "RaceResult": "_results",
     "fit_and_score": "_run",
     "race": "_run",
     "run_comparison": "_run",
-    "format_table": "_report",
-    "write_csv": "_report",
-    "write_figures": "_report",
-    "write_json": "_report",
+    "format_table": "_table",
+    "write_csv": "_records",
+    "write_figures": "_figures",
+    "write_json": "_records",
+    "write_report": "_html",
 }
 
 __all__ = sorted(_WHERE)

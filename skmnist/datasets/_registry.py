@@ -70,7 +70,7 @@ DATASETS = {
         DatasetEntry(
             "sample",
             "MNIST sample",
-            "5,000 MNIST digits shipped with skmnist (500 per digit)",
+            "MNIST sample shipped with skmnist, 5,000 digits (500 per digit)",
             "load_mnist_sample",
             n_images=5_000,
         ),
@@ -96,5 +96,8 @@ DATASETS = {
 
 
 def names_with_test_split():
-    """The datasets with an official test split, as "a, b"."""
-    return ", ".join(name for name, e in DATASETS.items() if e.has_test_split)
+    """The datasets with an official test split, as "a, b and c"."""
+    names = [name for name, entry in DATASETS.items() if entry.has_test_split]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
