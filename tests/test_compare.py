@@ -407,19 +407,34 @@ def test_n_samples_says_what_it_really_kept():
         load_dataset("sample", n_test=100)
 
 
-def test_n_samples_and_n_test_act_on_their_own_parts(digits_dataset, monkeypatch):
-    from skmnist._compare import _datasets
+def test_a_new_dataset_is_one_registry_entry(digits_dataset, monkeypatch):
+    # Registered with an official split, the data gets the command's split
+    # handling, --n-samples/--n-test, its --help line and its messages.
+    from sklearn.utils import Bunch
 
-    def official(source, datasets, data_home):
+    from skmnist._cli import build_parser
+    from skmnist.datasets._registry import DATASETS, DatasetEntry
+
+    def fetch_tiny(data_home=None, subset="all"):
         X, y = digits_dataset.X, digits_dataset.y
-        return Dataset("mnist", "MNIST", X[:1500], y[:1500], (8, 8), (), X[1500:],
-                       y[1500:])  # fmt: skip
+        return Bunch(data=X, target=y, images=X.reshape(-1, 8, 8),
+                     target_names=np.arange(10))  # fmt: skip
 
-    monkeypatch.setattr(_datasets, "_load_official", official)
-    dataset = load_dataset("mnist", n_samples=300)
+    entry = DatasetEntry("tiny", "Tiny digits", "sklearn's 8x8 digits, split at "
+                         "1,500", fetch_tiny, subdir="tiny", n_train=1500,
+                         n_features=64, n_images=1797)  # fmt: skip
+    monkeypatch.setitem(DATASETS, "tiny", entry)
+    dataset = load_dataset("tiny", n_samples=300)
     assert dataset.y.shape == (300,) and dataset.y_test.shape == (297,)
-    dataset = load_dataset("mnist", n_test=50)
+    assert dataset.description.startswith("Tiny digits, official split")
+    dataset = load_dataset("tiny", n_test=50)
     assert dataset.y.shape == (1500,) and dataset.y_test.shape == (50,)
+    compare = build_parser()._subparsers._group_actions[0].choices["compare"]
+    help_text = " ".join(compare.format_help().split())
+    assert "'tiny': sklearn's 8x8 digits" in help_text
+    assert "official test split for mnist, fashion and tiny" in help_text
+    with pytest.raises(ValueError, match=r"\(mnist, fashion and tiny\); sample"):
+        load_dataset("sample", n_test=50)
 
 
 def test_load_dataset_errors(tmp_path):

@@ -26,9 +26,9 @@ class DatasetEntry:
         How the dataset is called in prose ("Fashion-MNIST").
     description : str
         One line for ``--help``.
-    loader : str
-        The public function of :mod:`skmnist.datasets` that returns the whole
-        dataset (``subset="all"`` for those with an official split, training
+    loader : str or callable
+        The public function of :mod:`skmnist.datasets` (its name) that
+        returns the whole dataset (``subset="all"`` for those with an official split, training
         images first).
     subdir : str or None
         Where its files go: the folder of the data directory
@@ -58,7 +58,9 @@ class DatasetEntry:
 
     def load(self, data_home=None):
         """Return the whole dataset as a Bunch (downloading it if needed)."""
-        function = getattr(importlib.import_module("skmnist.datasets"), self.loader)
+        function = self.loader
+        if isinstance(function, str):
+            function = getattr(importlib.import_module("skmnist.datasets"), function)
         if self.subdir is None:
             return function()
         return function(data_home=data_home, subset="all")
