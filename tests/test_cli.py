@@ -109,8 +109,8 @@ def test_progress_off_a_terminal_is_a_plan_and_a_line_per_model(sample_run):
     ]
     assert all("held-out accuracy" in line for line in model_lines)
     assert lines[6:] == [
-        f"writing the results and figures to {out} ...",
-        f"wrote results.csv, results.json and 14 figures to {out}",
+        f"writing the results, figures and report to {out} ...",
+        f"wrote results.csv, results.json, report.html and 14 figures to {out}",
     ]
     assert "Iteration" not in result.stderr
 

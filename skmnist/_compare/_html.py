@@ -95,6 +95,12 @@ def _races(comparison):
     return parts
 
 
+def _pool_words(pool):
+    name = " ".join(str(pool[k]) for k in ("internal_api", "version") if pool.get(k))
+    n = pool.get("num_threads")
+    return f"{name}: {n} thread{'' if n == 1 else 's'}"
+
+
 def _provenance(comparison, command):
     env = comparison.environment or {}
     versions = env.get("versions") or {}
@@ -112,11 +118,7 @@ def _provenance(comparison, command):
         ("cores", f"{env.get('cpu_count')} ({env.get('usable_cores')} usable)"),
         (
             "thread pools",
-            "; ".join(
-                f"{p.get('internal_api')} {p.get('version')}: "
-                f"{p.get('num_threads')} threads"
-                for p in pools
-            ),
+            "; ".join(_pool_words(pool) for pool in pools),
         ),
     ]
     items = [f"<dt>{_e(name)}</dt><dd>{_e(value)}</dd>" for name, value in facts]

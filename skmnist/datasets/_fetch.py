@@ -63,17 +63,7 @@ def _read_verified(path, remote, dataset):
     return raw
 
 
-def _fetch_idx_dataset(
-    dataset,
-    *,
-    data_home,
-    subset,
-    split,
-    normalize,
-    download_if_missing,
-    return_X_y,
-    mirrors,
-):
+def _check_split(split, subset):
     if split not in _SUBSETS:
         raise ValueError(f"split must be one of {tuple(_SUBSETS)}, got {split!r}.")
     if subset not in _SUBSETS[split]:
@@ -81,14 +71,10 @@ def _fetch_idx_dataset(
             f"subset must be one of {tuple(_SUBSETS[split])} with "
             f"split={split!r}, got {subset!r}."
         )
-    if mirrors is None:
-        mirrors = dataset.mirrors
-    elif isinstance(mirrors, str):
-        mirrors = (mirrors,)
 
-    parts = _SUBSETS[split][subset]
-    target_dir = os.path.join(get_data_home(data_home), dataset.subdir)
-    roles = [f"{part}_{role}" for part in parts for role in _ROLES]
+
+def _find_or_download(dataset, roles, target_dir, download_if_missing, mirrors):
+    """The path of each role's file, downloading the missing ones if allowed."""
     paths = {role: _locate(dataset, dataset.files[role], target_dir) for role in roles}
     missing = [dataset.files[role].filename for role in roles if paths[role] is None]
     if missing and not download_if_missing:
@@ -97,8 +83,16 @@ def _fetch_idx_dataset(
             f"{', '.join(missing)}.\n" + _where_to_put(dataset, target_dir, missing)
         )
     if missing:
+        if mirrors is None:
+            mirrors = dataset.mirrors
+        elif isinstance(mirrors, str):
+            mirrors = (mirrors,)
         _download_missing(dataset, roles, paths, target_dir, mirrors)
+    return paths
 
+
+def _read_parts(dataset, parts, paths):
+    """Pixels and labels of the ``parts`` ("train", "test"), concatenated."""
     pixels, labels = [], []
     for part in parts:
         images_path, labels_path = (paths[f"{part}_{role}"] for role in _ROLES)
@@ -110,15 +104,33 @@ def _fetch_idx_dataset(
         )
         pixels.append(part_pixels)
         labels.append(part_labels)
-    pixels = pixels[0] if len(pixels) == 1 else np.concatenate(pixels)
-    labels = labels[0] if len(labels) == 1 else np.concatenate(labels)
+    if len(pixels) == 1:
+        return pixels[0], labels[0]
+    return np.concatenate(pixels), np.concatenate(labels)
 
+
+def _fetch_idx_dataset(
+    dataset,
+    *,
+    data_home,
+    subset,
+    split,
+    normalize,
+    download_if_missing,
+    return_X_y,
+    mirrors,
+):
+    _check_split(split, subset)
+    parts = _SUBSETS[split][subset]
+    target_dir = os.path.join(get_data_home(data_home), dataset.subdir)
+    roles = [f"{part}_{role}" for part in parts for role in _ROLES]
+    paths = _find_or_download(dataset, roles, target_dir, download_if_missing, mirrors)
+    pixels, labels = _read_parts(dataset, parts, paths)
     if split == "theano" and subset != "test":
         # The tutorial's validation set is the end of the training file.
         n_train = pixels.shape[0] - dataset.n_valid
         keep = slice(None, n_train) if subset == "train" else slice(n_train, None)
         pixels, labels = pixels[keep], labels[keep]
-
     return make_bunch(
         scale_pixels(pixels, normalize),
         labels,
