@@ -130,7 +130,7 @@ def test_compare_writes_table_files_and_pngs(sample_run):
         expected_sizes[f"misclassified_{key}.png"] = (800, 850)
         expected_sizes[f"confusion_{key}.png"] = (700, 600)
     assert sorted(os.listdir(out)) == sorted(
-        [*expected_sizes, "results.csv", "results.json"]
+        [*expected_sizes, "results.csv", "results.json", "report.html"]
     )
     assert sorted(os.listdir(out.parent)) == ["out"]  # no temporary left
     for name, size in expected_sizes.items():
