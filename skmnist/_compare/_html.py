@@ -12,7 +12,7 @@ import os
 
 from .._files import atomic_write
 from ._figures import caption_of
-from ._table import _COLUMNS, _cells, _notes, _race_lines, _speed_cell
+from ._table import TABLE_COLUMNS, race_lines, row_cells, speed_cell, table_notes
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
@@ -44,22 +44,22 @@ def _e(text):
 def _row(cells, header=False):
     tag = "th" if header else "td"
     parts = []
-    for cell, (_, align) in zip(cells, _COLUMNS):
+    for cell, (_, align) in zip(cells, TABLE_COLUMNS):
         css = ' class="num"' if align == ">" else ""
         parts.append(f"<{tag}{css}>{_e(cell.strip())}</{tag}>")
     return "<tr>" + "".join(parts) + "</tr>"
 
 
 def _results_table(comparison):
-    lines = ["<table>", _row([name for name, _ in _COLUMNS], header=True)]
-    span = len(_COLUMNS)
+    lines = ["<table>", _row([name for name, _ in TABLE_COLUMNS], header=True)]
+    span = len(TABLE_COLUMNS)
     for pair in comparison.pairs:
         lines.append(
             f'<tr class="group"><th colspan="{span}">{_e(pair.title)}, like for '
             "like</th></tr>"
         )
-        lines.append(_row(_cells(pair.ours, _speed_cell(pair))))
-        lines.append(_row(_cells(pair.peer, "(peer)")))
+        lines.append(_row(row_cells(pair.ours, speed_cell(pair))))
+        lines.append(_row(row_cells(pair.peer, "(peer)")))
     paired = comparison.paired_keys()
     others = [r for r in comparison.results if r.spec.key not in paired]
     if others:
@@ -67,7 +67,7 @@ def _results_table(comparison):
             f'<tr class="group"><th colspan="{span}">not paired (no speed '
             "comparison)</th></tr>"
         )
-        lines += [_row(_cells(result, "-")) for result in others]
+        lines += [_row(row_cells(result, "-")) for result in others]
     lines.append("</table>")
     return "\n".join(lines)
 
@@ -89,7 +89,7 @@ def _held_equal(comparison):
 def _races(comparison):
     parts = []
     for race in comparison.races:
-        lines = [line.strip() for line in _race_lines(race)]
+        lines = [line.strip() for line in race_lines(race)]
         parts.append(f"<p><strong>{_e(lines[0])}</strong></p>")
         parts.append("<ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines[1:]) + "</ul>")
     return parts
@@ -142,7 +142,7 @@ def render_report(comparison, figure_paths, command=None):
     """The page as a string (see the module docstring)."""
     dataset = comparison.dataset
     height, width = dataset.image_shape
-    notes = "".join(f"<li>{_e(note)}</li>" for note in _notes(comparison))
+    notes = "".join(f"<li>{_e(note)}</li>" for note in table_notes(comparison))
     held_out = _e(comparison.evaluation.description)
     body = [
         "<h1>skmnist compare</h1>",

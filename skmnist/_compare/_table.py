@@ -4,7 +4,7 @@ import textwrap
 
 import numpy as np
 
-_COLUMNS = (
+TABLE_COLUMNS = (
     ("model", "<"),
     ("held-out acc", ">"),
     ("train acc", ">"),
@@ -47,7 +47,7 @@ def _accuracy_cell(result):
     return accuracy
 
 
-def _cells(result, speed):
+def row_cells(result, speed):
     return (
         _INDENT + result.spec.label,
         _accuracy_cell(result),
@@ -59,7 +59,7 @@ def _cells(result, speed):
     )
 
 
-def _speed_cell(pair):
+def speed_cell(pair):
     if pair.mismatches or pair.ours.speed_vs_peer is None:
         return "-"
     return f"{pair.ours.speed_vs_peer:.2f}x"
@@ -78,14 +78,14 @@ class _Table:
         self.entries.append(("text", line))
 
     def render(self):
-        rows = [tuple(name for name, _ in _COLUMNS)]
+        rows = [tuple(name for name, _ in TABLE_COLUMNS)]
         rows += [cells for kind, cells in self.entries if kind == "row"]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
 
         def line(cells):
             return "  ".join(
                 f"{cell:{align}{w}}"
-                for cell, (_, align), w in zip(cells, _COLUMNS, widths)
+                for cell, (_, align), w in zip(cells, TABLE_COLUMNS, widths)
             ).rstrip()
 
         lines = [line(rows[0]), "  ".join("-" * w for w in widths)]
@@ -102,8 +102,8 @@ def _wrapped(text, indent):
 
 def _pair_rows(table, pair):
     table.text(f"{pair.title}, like for like:")
-    table.row(_cells(pair.ours, _speed_cell(pair)))
-    table.row(_cells(pair.peer, "(peer)"))
+    table.row(row_cells(pair.ours, speed_cell(pair)))
+    table.row(row_cells(pair.peer, "(peer)"))
     for line in _wrapped(f"held equal: {pair.held_equal}", _INDENT):
         table.text(line)
     if pair.mismatches:
@@ -125,7 +125,7 @@ def _settings_note(result):
     return ", ".join(changed) if changed else "its defaults"
 
 
-def _race_lines(race):
+def race_lines(race):
     target = race.target
     goal = np.mean(race.target_scores)
     average = " on average" if len(race.target_scores) > 1 else ""
@@ -155,7 +155,7 @@ def _race_lines(race):
     ]
 
 
-def _notes(comparison):
+def table_notes(comparison):
     results = comparison.results
     notes = []
     if comparison.pairs:
@@ -218,11 +218,11 @@ def format_table(comparison):
     if others:
         table.text("not paired (no speed comparison):")
         for result in others:
-            table.row(_cells(result, "-"))
+            table.row(row_cells(result, "-"))
     lines = header + table.render()
     for race in comparison.races:
-        lines += [""] + _race_lines(race)
+        lines += [""] + race_lines(race)
     lines.append("")
-    for note in _notes(comparison):
+    for note in table_notes(comparison):
         lines += textwrap.wrap(f"note: {note}", _WIDTH, subsequent_indent="      ")
     return "\n".join(lines)

@@ -21,6 +21,8 @@ first use, so that the command can read that list before NumPy is imported.
 
 import importlib
 
+from ._registry import DATASETS
+
 _WHERE = {
     "get_data_home": "_home",
     "load_mat": "_mat",
@@ -30,6 +32,13 @@ _WHERE = {
     "fetch_fashion_mnist": "_fetch",
     "load_mnist_sample": "_sample",
 }
+# A registered dataset's fetcher is public without being listed here: a new
+# downloadable dataset is its registry entry, its files in ``_sources`` and
+# its fetcher in ``_fetch``.
+for _entry in DATASETS.values():
+    if isinstance(_entry.loader, str):
+        _WHERE.setdefault(_entry.loader, "_fetch")
+del _entry
 
 __all__ = list(_WHERE)
 
