@@ -215,6 +215,9 @@ def atomic_path(path):
     >>> open(target).read()
     'done'
     """
+    if not os.fspath(path):
+        # abspath("") is the working directory: never write beside it.
+        raise ValueError("the path to write is empty: give a file name")
     _refuse_special(path)
     target = _write_target(path)
     directory, name = os.path.split(target)

@@ -312,3 +312,13 @@ def test_check_directory_name_refuses_empty_and_too_long(tmp_path):
         check_directory_name("", "--out")
     with pytest.raises(ValueError, match="choose a shorter name"):
         check_directory_name(tmp_path / "new" / ("d" * 300), "--out")
+
+
+def test_atomic_write_refuses_an_empty_path(tmp_path, monkeypatch):
+    # abspath("") is the working directory: the temporary file would go into
+    # its parent and the directory be the target.
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    with pytest.raises(ValueError, match="empty"), atomic_write(""):
+        pass
+    assert os.listdir(tmp_path) == ["work"] and os.listdir(tmp_path / "work") == []
