@@ -183,6 +183,12 @@ def _spread_over_classes(wrong, y_true, n_images, seed=0):
     return np.array(chosen, dtype=np.intp)
 
 
+def _label_size(titles):
+    """Digits read well large; names such as "T-shirt/top" must fit a tile."""
+    longest = max((len(t) for title in titles for t in title.split("\n")), default=1)
+    return 13 if longest <= 3 else 9
+
+
 def plot_misclassified(
     X, y_true, y_pred, image_shape, *, class_names=None, max_images=36, title=None
 ):
@@ -233,15 +239,8 @@ def plot_misclassified(
     for k, i in enumerate(shown):
         mosaic.put(k, X[i].reshape(image_shape))
     titles = [f"{name(y_pred[i])}\n({name(y_true[i])})" for i in shown]
-    # Digits read well large; names such as "T-shirt/top" must fit a tile.
-    longest = max((len(t) for title in titles for t in title.split("\n")), default=1)
-    mosaic.draw(
-        fig,
-        titles,
-        fontsize=13 if longest <= 3 else 9,
-        color="#b00000",
-        linespacing=1.05,
-    )
+    mosaic.draw(fig, titles, fontsize=_label_size(titles), color="#b00000",
+                linespacing=1.05)  # fmt: skip
     summary = f"{wrong.size} of {y_true.size} misclassified: predicted (true)"
     fig.suptitle(titled(title, summary))
     return fig

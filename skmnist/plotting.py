@@ -179,6 +179,16 @@ def plot_time_to_accuracy(curves, *, goal, goal_label, goal_time=None, title=Non
     return fig
 
 
+def _annotate_counts(ax, matrix):
+    """Write each non-zero count in its cell, white on the dark cells."""
+    threshold = matrix.max() / 2
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            color = "white" if count > threshold else "black"
+            ax.text(j, i, str(count), ha="center", va="center", fontsize="x-small",
+                    color=color)  # fmt: skip
+
+
 def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
     """The confusion matrix, counts annotated, rows = true, columns = predicted.
 
@@ -220,18 +230,7 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
     ax = fig.subplots()
     shown = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(shown, ax=ax)
-    threshold = matrix.max() / 2
-    for (i, j), count in np.ndenumerate(matrix):
-        if count:
-            ax.text(
-                j,
-                i,
-                str(count),
-                ha="center",
-                va="center",
-                fontsize="x-small",
-                color="white" if count > threshold else "black",
-            )
+    _annotate_counts(ax, matrix)
     slanted = max(map(len, names)) > 2
     ax.set_xticks(
         labels,
