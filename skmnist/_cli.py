@@ -27,10 +27,6 @@ EXIT_INTERRUPTED = 130
 # reported as a message instead of a traceback.
 _USER_ERRORS = (ValueError, OSError, ImportError)
 
-# What an --out directory of an earlier run holds; such a directory is
-# replaced by a new run, anything else is refused.
-_OUTPUT_FILES = ("results.csv", "results.json")
-
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors take one line (and exit with 2)."""
@@ -95,8 +91,121 @@ def _models_help():
     )
 
 
+def _dataset_help():
+    from .datasets._registry import DATASETS
+
+    listing = "; ".join(
+        f"'{name}': {entry.description}{' (default)' if name == 'sample' else ''}"
+        for name, entry in DATASETS.items()
+    )
+    return (
+        f"{listing}; or a .mat file in the Coursera layout (X, y), or two IDX "
+        "files: images then labels"
+    )
+
+
+def _with_test_split():
+    from .datasets._registry import names_with_test_split
+
+    return names_with_test_split()
+
+
+def _compare_description():
+    return (
+        "Fit skmnist's estimators and their like-for-like scikit-learn peers "
+        "(same capacity, solver, step size, batch size, epoch limit and stopping "
+        "rule) on the same digits; print held-out accuracy, training accuracy, "
+        "fit time, epochs, time per epoch and, within each pair, the speed per "
+        "epoch. Then time our recommended network until it reaches the held-out "
+        "accuracy MLPClassifier ends with. Held-out data: the official test split "
+        f"for {_with_test_split()}; otherwise stratified K-fold cross-validation "
+        "(--cv, default 5) or a stratified hold-out (--test-size; the default for "
+        "the 5,000-image sample, 20%). Ctrl-C stops the run with status 130 and "
+        "writes nothing."
+    )
+
+
+# ----------------------------------------------------------------------
+# The options of ``skmnist compare``, one row each: flags, then the keyword
+# arguments of ``add_argument`` (a callable ``help`` is called when the parser
+# is built, so that registries supply their own lists). Rows inside a tuple
+# of the second table are mutually exclusive.
+
+_COMPARE_OPTIONS = (
+    (("--dataset",), {"nargs": "+", "default": ["sample"], "metavar": "DATA",
+                      "help": _dataset_help}),
+    (("--models",), {"type": _model_list, "default": "default", "metavar": "NAMES",
+                     "help": _models_help}),
+    (("--max-iter",), {"type": _positive_int, "metavar": "N",
+                       "help": "maximum epochs (lbfgs iterations for "
+                       "LogisticRegression) for every model, both sides of each "
+                       "pair alike; default: each model's own"}),
+    (("--n-hidden",), {"type": _positive_int, "metavar": "N",
+                       "help": "hidden units of both networks of the mlp pair "
+                       "(default 100, MLPClassifier's default); a size that "
+                       "would not fit in memory is refused before any work"}),
+    (("--n-samples",), {"type": _positive_int, "metavar": "N",
+                        "help": "use a stratified random subset of N images: of "
+                        "the training part when there is an official test split "
+                        "(the test part is kept whole, see --n-test), else of all "
+                        "the data before the hold-out or folds are drawn"}),
+    (("--n-test",), {"type": _positive_int, "metavar": "N",
+                     "help": lambda: "score on a stratified random subset of N "
+                     f"test images ({_with_test_split()} only: other data has no "
+                     "official test split)"}),
+    (("--random-state",), {"type": int, "default": 0, "metavar": "SEED",
+                           "help": "seed of the models, the folds and the subsets "
+                           "(default 0)"}),
+    (("--threads",), {"type": _thread_count, "default": 1, "metavar": "N",
+                      "help": "BLAS threads for every model alike (default 1: "
+                      "steadier timings, and on a busy machine more threads can "
+                      "be much slower; 0 leaves the libraries' default); the "
+                      "table reports the count BLAS actually runs"}),
+    (("--data-home",), {"metavar": "DIR",
+                        "help": "data directory for the downloadable datasets "
+                        "(default: $SKMNIST_DATA, else ~/skmnist_data)"}),
+    (("--out",), {"metavar": "DIR",
+                  "help": "write results.csv, results.json, PNG figures and "
+                  "report.html (one self-contained page) into DIR (a new or "
+                  "empty directory, or one an earlier run wrote), all at once "
+                  "when the run succeeds"}),
+    (("-q", "--quiet"), {"action": "store_true",
+                         "help": "no plan and no progress on stderr"}),
+)  # fmt: skip
+
+_COMPARE_EXCLUSIVE = (
+    (
+        (("--cv",), {"type": _fold_count, "metavar": "K",
+                     "help": "stratified K-fold cross-validation (data without "
+                     "an official test split)"}),
+        (("--test-size",), {"type": _fraction, "metavar": "FRACTION",
+                            "help": "stratified hold-out of this fraction instead "
+                            "of cross-validation"}),
+    ),
+)  # fmt: skip
+
+_COMMANDS = (
+    (
+        "compare",
+        "fit and score the models on held-out data, print a table",
+        _compare_description,
+        _COMPARE_OPTIONS,
+        _COMPARE_EXCLUSIVE,
+        "_run_compare",
+    ),
+)
+
+
+def _add_options(parser, rows):
+    for flags, options in rows:
+        options = dict(options)
+        if callable(options.get("help")):
+            options["help"] = options["help"]()
+        parser.add_argument(*flags, **options)
+
+
 def build_parser():
-    """Return the argument parser of the ``skmnist`` command."""
+    """Return the argument parser of the ``skmnist`` command, from the tables."""
     parser = _Parser(
         prog=PROG,
         description="Digit classifiers side by side: skmnist's estimators and "
@@ -108,159 +217,13 @@ def build_parser():
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser
     )
-    compare = commands.add_parser(
-        "compare",
-        help="fit and score the models on held-out data, print a table",
-        description="Fit skmnist's estimators and their like-for-like "
-        "scikit-learn peers (same capacity, solver, step size, batch size, epoch "
-        "limit and stopping rule) on the same digits; print held-out accuracy, "
-        "training accuracy, fit time, epochs, time per epoch and, within each "
-        "pair, the speed per epoch. Then time our recommended network until it "
-        "reaches the held-out accuracy MLPClassifier ends with. Held-out data: "
-        "the official test split for mnist/fashion; otherwise stratified K-fold "
-        "cross-validation (--cv, default 5) or a stratified hold-out "
-        "(--test-size; the default for the 5,000-image sample, 20%). "
-        "Ctrl-C stops the run with status 130 and writes nothing.",
-    )
-    compare.add_argument(
-        "--dataset",
-        nargs="+",
-        default=["sample"],
-        metavar="DATA",
-        help="'sample' (5,000 MNIST digits shipped with skmnist; default), "
-        "'mnist', 'fashion', a .mat file in the Coursera layout (X, y), or two "
-        "IDX files: images then labels",
-    )
-    compare.add_argument(
-        "--models",
-        type=_model_list,
-        default="default",
-        metavar="NAMES",
-        help=_models_help(),
-    )
-    compare.add_argument(
-        "--max-iter",
-        type=_positive_int,
-        metavar="N",
-        help="maximum epochs (lbfgs iterations for LogisticRegression) for "
-        "every model, both sides of each pair alike; default: each model's own",
-    )
-    compare.add_argument(
-        "--n-hidden",
-        type=_positive_int,
-        metavar="N",
-        help="hidden units of both networks of the mlp pair (default 100, "
-        "MLPClassifier's default)",
-    )
-    evaluation = compare.add_mutually_exclusive_group()
-    evaluation.add_argument(
-        "--cv",
-        type=_fold_count,
-        metavar="K",
-        help="stratified K-fold cross-validation (data without "
-        "an official test split)",
-    )
-    evaluation.add_argument(
-        "--test-size",
-        type=_fraction,
-        metavar="FRACTION",
-        help="stratified hold-out of this fraction instead of cross-validation",
-    )
-    compare.add_argument(
-        "--n-samples",
-        type=_positive_int,
-        metavar="N",
-        help="use a stratified random subset of N images: of the training part "
-        "when there is an official test split (the test part is kept whole, see "
-        "--n-test), else of all the data before the hold-out or folds are drawn",
-    )
-    compare.add_argument(
-        "--n-test",
-        type=_positive_int,
-        metavar="N",
-        help="score on a stratified random subset of N test images (mnist and "
-        "fashion only: other data has no official test split)",
-    )
-    compare.add_argument(
-        "--random-state",
-        type=int,
-        default=0,
-        metavar="SEED",
-        help="seed of the models, the folds and the subsets (default 0)",
-    )
-    compare.add_argument(
-        "--threads",
-        type=_thread_count,
-        default=1,
-        metavar="N",
-        help="BLAS threads for every model alike (default 1: steadier timings, "
-        "and on a busy machine more threads can be much slower; 0 leaves the "
-        "libraries' default)",
-    )
-    compare.add_argument(
-        "--data-home",
-        metavar="DIR",
-        help="data directory for mnist/fashion (default: "
-        "$SKMNIST_DATA, else ~/skmnist_data)",
-    )
-    compare.add_argument(
-        "--out",
-        metavar="DIR",
-        help="write results.csv, results.json and PNG figures into DIR (a new or "
-        "empty directory, or one an earlier run wrote), all at once when the "
-        "run succeeds",
-    )
-    compare.add_argument(
-        "-q", "--quiet", action="store_true", help="no plan and no progress on stderr"
-    )
-    compare.set_defaults(handler=_run_compare)
+    for name, summary, description, options, exclusive, handler in _COMMANDS:
+        command = commands.add_parser(name, help=summary, description=description())
+        _add_options(command, options)
+        for group in exclusive:
+            _add_options(command.add_mutually_exclusive_group(), group)
+        command.set_defaults(handler=globals()[handler])
     return parser
-
-
-# ----------------------------------------------------------------------
-# --out
-
-
-def _is_earlier_output(path):
-    """Whether ``path`` holds only what an earlier ``compare --out`` wrote."""
-    names = os.listdir(path)
-    return "results.json" in names and all(
-        name in _OUTPUT_FILES or name.endswith(".png") for name in names
-    )
-
-
-def _check_out(path):
-    """Fail now, before any training, if the results could not be written.
-
-    Creates nothing: the directory appears only when everything is written.
-    """
-    from ._files import check_can_create
-    from .plotting import check_matplotlib
-
-    if os.path.lexists(path):
-        if not os.path.isdir(path):
-            raise FileExistsError(f"--out {path}: exists and is not a directory")
-        if os.listdir(path) and not _is_earlier_output(path):
-            raise FileExistsError(
-                f"--out {path}: the directory holds other files; give a new or "
-                "empty directory (or one an earlier skmnist compare wrote)"
-            )
-        if not os.access(path, os.W_OK):
-            raise PermissionError(f"--out {path}: the directory is not writable")
-    check_can_create(path)
-    check_matplotlib()
-
-
-def _write_out(comparison, out, command, progress):
-    from ._compare import write_csv, write_figures, write_json
-    from ._files import atomic_directory
-
-    progress.message(f"writing the results and figures to {out} ...")
-    with atomic_directory(out, replaceable=_is_earlier_output) as tmp:
-        write_csv(comparison, os.path.join(tmp, "results.csv"))
-        write_json(comparison, os.path.join(tmp, "results.json"), command=command)
-        figures = write_figures(comparison, tmp)
-    return len(figures)
 
 
 # ----------------------------------------------------------------------
@@ -271,36 +234,69 @@ def _command_line(argv):
     return [PROG] + list(sys.argv[1:] if argv is None else argv)
 
 
+def _check_before_loading(args):
+    """Everything that can fail before the data is loaded: --out, memory."""
+    from ._compare import _out
+    from .datasets._registry import DATASETS
+
+    if args.out is not None:
+        _out.check_out(args.out)
+    entry = DATASETS.get(args.dataset[0]) if len(args.dataset) == 1 else None
+    if entry is not None:
+        n_train = entry.n_train or int(entry.n_images * 0.8)
+        n_heldout = entry.n_images - n_train
+        if args.n_samples is not None:
+            n_train = min(n_train, args.n_samples)
+        if args.n_test is not None:
+            n_heldout = min(n_heldout, args.n_test)
+        _check_memory(args, (n_train, n_heldout, entry.n_features))
+
+
+def _check_memory(args, shape):
+    from ._compare import _memory
+
+    _memory.check_memory(
+        args.models, n_hidden=args.n_hidden, max_iter=args.max_iter, shape=shape
+    )
+
+
+def _load(args):
+    """The dataset and the held-out protocol, checked against the memory."""
+    from ._compare import choose_evaluation, load_dataset
+
+    dataset = load_dataset(
+        args.dataset,
+        data_home=args.data_home,
+        n_samples=args.n_samples,
+        n_test=args.n_test,
+        random_state=args.random_state,
+    )
+    evaluation = choose_evaluation(
+        dataset, cv=args.cv, test_size=args.test_size, random_state=args.random_state
+    )
+    # Again with the real sizes: a file's are known only now.
+    n_train = evaluation.splits[0][1].shape[0]
+    _check_memory(args, (n_train, evaluation.heldout_y.shape[0], dataset.X.shape[1]))
+    return dataset, evaluation
+
+
 def _run_compare(args):
     """Run ``skmnist compare``; return the exit status."""
     from threadpoolctl import threadpool_limits
 
     from ._compare import (
         Progress,
-        choose_evaluation,
+        _interrupts,
+        _out,
         format_table,
-        load_dataset,
         plan_line,
         run_comparison,
     )
 
     progress = Progress(quiet=args.quiet)
     try:
-        if args.out is not None:
-            _check_out(args.out)
-        dataset = load_dataset(
-            args.dataset,
-            data_home=args.data_home,
-            n_samples=args.n_samples,
-            n_test=args.n_test,
-            random_state=args.random_state,
-        )
-        evaluation = choose_evaluation(
-            dataset,
-            cv=args.cv,
-            test_size=args.test_size,
-            random_state=args.random_state,
-        )
+        _check_before_loading(args)
+        dataset, evaluation = _load(args)
         threads = args.threads or None
         options = {
             "max_iter": args.max_iter,
@@ -308,8 +304,9 @@ def _run_compare(args):
             "random_state": args.random_state,
         }
         with threadpool_limits(limits=threads):
+            plan = plan_line(dataset, evaluation, args.models, **options)
             if not args.quiet:
-                progress.message(plan_line(dataset, evaluation, args.models, **options))
+                progress.message(plan)
             comparison = run_comparison(
                 dataset,
                 evaluation,
@@ -318,17 +315,23 @@ def _run_compare(args):
                 progress=progress,
                 **options,
             )
+        comparison.plan = plan
         table = format_table(comparison)
         if args.out is not None:
-            n_figures = _write_out(comparison, args.out, args.command_line, progress)
+            n_figures = _out.write_out(
+                comparison, args.out, args.command_line, progress
+            )
     except BaseException:
         progress.end_line()
         raise
     # Only now, with everything done, does a table appear.
     print(table, flush=True)
+    # The results are out: a Ctrl-C from here on cannot make the run a failure.
+    _interrupts.ignore_from_now()
     if args.out is not None:
         progress.message(
-            f"wrote results.csv, results.json and {n_figures} figures to {args.out}"
+            f"wrote results.csv, results.json, report.html and {n_figures} figures "
+            f"to {args.out}"
         )
     return 0
 
@@ -364,6 +367,7 @@ def _main(argv):
 
     restore_sigint = _interrupts.install()
     sigints_before = _interrupts.sigint_count()
+    status = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -371,7 +375,8 @@ def _main(argv):
             parser.print_help(sys.stderr)
             return 2
         args.command_line = _command_line(argv)
-        return args.handler(args)
+        status = args.handler(args)
+        return status
     except Exception as exc:
         if _interrupts.sigint_count() != sigints_before:
             # An error a Ctrl-C caused: an ImportError mid-import, or numba's
@@ -382,7 +387,11 @@ def _main(argv):
         print(f"{PROG}: error: {_message(exc)}", file=sys.stderr)
         return 2
     finally:
-        restore_sigint()
+        # A finished run as the program keeps Ctrl-C ignored through the
+        # interpreter's shutdown (the handler ignored it once results were
+        # out); called from Python, the caller gets its handler back.
+        if not (status == 0 and argv is None):
+            restore_sigint()
 
 
 def main(argv=None):

@@ -1,9 +1,193 @@
-"""Writing files atomically, for every part of the package that writes one."""
+"""Writing files and directories atomically, for every part of the package.
+
+Three promises hold for every writer here: what a user already has is never
+damaged (a device node, FIFO, socket or directory at the destination is
+refused; a symbolic link is written through, so its target changes and the
+link stays); a write is all or nothing (interrupted, it leaves the previous
+file and no temporary debris); and whatever can be checked before the work
+starts is checked then (:func:`check_destination`), with messages that name
+the user's path, never a temporary one.
+"""
 
 import contextlib
 import errno
 import os
+import stat
 import uuid
+
+#: File name length assumed where the file system does not say (bytes).
+DEFAULT_NAME_MAX = 255
+
+#: Suffixes of the temporary names: files and directories being written, and
+#: a directory being replaced (kept until its successor is in place).
+_PART = ".part"
+_OLD = ".old"
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode):
+    """What a non-regular file is, in words."""
+    for test, words in _KINDS:
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def name_max(directory):
+    """The longest file name (in bytes) ``directory``'s file system accepts."""
+    try:
+        limit = os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # unknown, or not POSIX
+        return DEFAULT_NAME_MAX
+    return limit if limit and limit > 0 else DEFAULT_NAME_MAX
+
+
+def _name_bytes(name):
+    return len(os.fsencode(name))
+
+
+def temporary_name(name, limit=DEFAULT_NAME_MAX, reserve=0):
+    """The hidden name a file called ``name`` is written under before it is
+    renamed into place: ``.<name>.<pid>.<random>.part``.
+
+    ``name`` is shortened in it when the whole would exceed ``limit`` bytes
+    (less ``reserve`` bytes a caller appends), so that every name that fits
+    the file system can be written atomically. The process id and a random
+    part keep concurrent writers apart.
+    """
+    tail = f".{os.getpid()}.{uuid.uuid4().hex[:8]}{_PART}"
+    room = limit - reserve - _name_bytes(tail) - 1
+    while name and _name_bytes(name) > room:
+        name = name[:-1]
+    return f".{name}{tail}"
+
+
+def _existing_kind(path):
+    """``None`` when ``path`` (links followed) is absent or a regular file,
+    else what it is."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        # Nothing there to damage; a name too long or a parent that is not a
+        # directory is reported by the checks that follow, in words.
+        if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG, errno.ENOTDIR):
+            return None
+        raise
+    return None if stat.S_ISREG(mode) else _kind(mode)
+
+
+def _refuse_special(path, what="file"):
+    kind = _existing_kind(path)
+    if kind is not None:
+        raise ValueError(
+            f"{what} {os.fspath(path)!r} is {kind}, not a regular file; it is "
+            "never replaced: give the path of a regular file, or of one to create"
+        )
+
+
+def _write_target(path):
+    """The file to replace for ``path``: the final target of a symbolic link
+    (so the link stays and its target gets the content), else ``path``."""
+    path = os.path.abspath(os.fspath(path))
+    return os.path.realpath(path) if os.path.islink(path) else path
+
+
+def _check_name_fits(directory, name, shown, what, reserve=0):
+    """The name and the temporary name it is written under must both fit."""
+    limit = name_max(directory)
+    size = _name_bytes(name)
+    if size > limit:
+        raise ValueError(
+            f"{what} {shown!r}: the name is {size} bytes long, and the file "
+            f"system allows {limit}: choose a shorter name"
+        )
+    tmp = temporary_name(name, limit, reserve)
+    if _name_bytes(tmp) + reserve > limit:
+        raise ValueError(
+            f"{what} {shown!r}: the file system allows names of only {limit} "
+            "bytes, too few for the temporary name the file is written under "
+            "first; write to a file system with longer names"
+        )
+
+
+def _check_directory(directory, shown, what):
+    if not os.path.isdir(directory):
+        raise ValueError(
+            f"{what} {shown!r}: the directory {directory!r} does not exist; "
+            "create it first or give a path in an existing directory"
+        )
+    # X_OK too: a directory that cannot be entered cannot be written into.
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"{what} {shown!r}: the directory {directory!r} is not writable; "
+            "give a path in a directory you can write to"
+        )
+
+
+def check_destination(path, what="file"):
+    """Check, before any work, that :func:`atomic_write` could write ``path``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Where the file is to be written.
+    what : str, default="file"
+        What the path is, for the messages (e.g. ``"checkpoint path"``).
+
+    Returns
+    -------
+    path : str
+        The path to write (``path`` as a string; a symbolic link stays a link,
+        :func:`atomic_write` writes through it).
+
+    Raises
+    ------
+    ValueError
+        Naming ``path`` and saying the fix, when ``path`` is empty; exists and
+        is not a regular file (a directory, device, FIFO or socket, a link to
+        one included); is in a directory that does not exist or is not
+        writable; or has a name too long for the file system, itself or in
+        the temporary name it is written under first.
+    """
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    shown = os.fspath(path)
+    if not isinstance(shown, str):
+        shown = os.fsdecode(shown)
+    if not shown:
+        raise ValueError(f"{what} is empty: give the path of a file to write")
+    _refuse_special(shown, what)
+    target = _write_target(shown)
+    directory, name = os.path.split(target)
+    if not name:
+        raise ValueError(f"{what} {shown!r} names a directory; give a file name")
+    _check_directory(directory, shown, what)
+    _check_name_fits(directory, name, shown, what)
+    return shown
+
+
+def check_directory_name(path, what="directory"):
+    """Check that a directory ``path`` could be written by
+    :func:`atomic_directory`: not empty, and its name and the temporary names
+    it is written under fit the file system (whose nearest existing ancestor
+    decides the limit). Raises ValueError naming ``path``.
+    """
+    shown = os.fspath(path)
+    if not isinstance(shown, str):
+        shown = os.fsdecode(shown)
+    if not shown:
+        raise ValueError(f"{what} is empty: give the name of a directory to write")
+    parent, name = os.path.split(os.path.abspath(shown))
+    existing = nearest_existing_directory(os.path.join(parent, "x"))
+    _check_name_fits(existing, name, shown, what, reserve=len(_OLD))
+    return shown
 
 
 @contextlib.contextmanager
@@ -13,8 +197,13 @@ def atomic_path(path):
     Whatever the block writes to the temporary path becomes ``path`` only
     when the block ends without an exception (an atomic ``os.replace`` on the
     same file system). If it raises -- a failed download or verification, a
-    plotting error, even ``KeyboardInterrupt`` -- the temporary file is
-    removed and ``path`` is left as it was: never a partial file.
+    plotting error, a full disk, even ``KeyboardInterrupt`` -- the temporary
+    file is removed and ``path`` is left as it was: never a partial file.
+
+    Something at ``path`` that is not a regular file (a directory, device
+    node, FIFO or socket) is refused with a ValueError before anything is
+    written. A symbolic link is written through: its target is replaced (the
+    temporary file goes in the target's directory) and the link stays.
 
     Examples
     --------
@@ -26,19 +215,34 @@ def atomic_path(path):
     >>> open(target).read()
     'done'
     """
-    directory, name = os.path.split(os.path.abspath(os.fspath(path)))
-    # Opened normally later (unlike mkstemp), the file gets the usual umask
-    # permissions; the pid and a random part keep concurrent writers apart.
-    tmp_path = os.path.join(
-        directory, f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
-    )
+    if not os.fspath(path):
+        # abspath("") is the working directory: never write beside it.
+        raise ValueError("the path to write is empty: give a file name")
+    _refuse_special(path)
+    target = _write_target(path)
+    directory, name = os.path.split(target)
+    tmp_path = os.path.join(directory, temporary_name(name, name_max(directory)))
     try:
         yield tmp_path
-        os.replace(tmp_path, path)
+        _keep_permissions(target, tmp_path)
+        os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_path)
         raise
+
+
+def _keep_permissions(target, tmp_path):
+    """A replaced file keeps its permission bits (a private file stays so)."""
+    with contextlib.suppress(FileNotFoundError):
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+        if os.path.exists(tmp_path):
+            os.chmod(tmp_path, mode)
+
+
+def _exclusive_opener(path, flags):
+    # The temporary name is new: never follow or reuse whatever is there.
+    return os.open(path, flags | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
 
 
 @contextlib.contextmanager
@@ -46,10 +250,12 @@ def atomic_write(path, mode="w+b", **open_kwargs):
     """Yield an open file that replaces ``path`` once fully written and synced.
 
     The default mode ``"w+b"`` lets the caller seek back and verify what it
-    wrote before the ``with`` ends; see :func:`atomic_path` for the rest.
+    wrote before the ``with`` ends; see :func:`atomic_path` for the rest
+    (special files refused, symbolic links written through, all or nothing).
     """
-    with atomic_path(path) as tmp_path:
-        with open(tmp_path, mode, **open_kwargs) as tmp:
+    # Nested: one parenthesised ``with`` would need Python 3.10.
+    with atomic_path(path) as tmp_path:  # noqa: SIM117
+        with open(tmp_path, mode, opener=_exclusive_opener, **open_kwargs) as tmp:
             yield tmp
             tmp.flush()
             os.fsync(tmp.fileno())
@@ -133,9 +339,8 @@ def atomic_directory(path, *, replaceable=None):
     parent, name = os.path.split(path)
     created = missing_ancestors(parent)
     os.makedirs(parent, exist_ok=True)
-    tmp_path = os.path.join(
-        parent, f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part"
-    )
+    tmp_name = temporary_name(name, name_max(parent), reserve=len(_OLD))
+    tmp_path = os.path.join(parent, tmp_name)
     try:
         os.mkdir(tmp_path)
         yield tmp_path
@@ -160,7 +365,7 @@ def _move_into_place(tmp_path, path, replaceable):
         raise FileExistsError(
             errno.EEXIST, f"{path} exists and is not an empty directory"
         )
-    old_path = f"{tmp_path}.old"
+    old_path = f"{tmp_path}{_OLD}"
     os.rename(path, old_path)
     try:
         os.rename(tmp_path, path)

@@ -10,151 +10,108 @@ matplotlib is imported only when a function is called; install it with
 ``pip install "skmnist[plot]"``.
 """
 
-import math
-
 import numpy as np
 
-from ._files import atomic_path
+from ._plot_canvas import DPI, check_matplotlib, new_figure, save_figure, titled
+from ._plot_images import plot_class_weights, plot_hidden_units, plot_misclassified
 
 __all__ = [
-    "plot_learning_curves",
-    "plot_time_to_accuracy",
+    "DPI",
+    "check_matplotlib",
     "plot_class_weights",
-    "plot_hidden_units",
-    "plot_misclassified",
     "plot_confusion_matrix",
+    "plot_hidden_units",
+    "plot_learning_curves",
+    "plot_misclassified",
+    "plot_time_to_accuracy",
     "save_figure",
 ]
 
-_INSTALL_HINT = 'pip install "skmnist[plot]"'
-
-#: Pixels per inch of saved figures; with the fixed figure sizes below this
-#: makes the PNG dimensions predictable (no "tight" cropping).
-DPI = 100
-
-
-def _new_figure(width, height):
-    """Return a pyplot-free Figure of ``width`` x ``height`` inches."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise ImportError(
-            f"skmnist's plots need matplotlib, which is not installed: {_INSTALL_HINT}"
-        ) from exc
-    return Figure(figsize=(width, height), dpi=DPI)
+#: Line style and marker of each model in turn, beside its colour: lines
+#: that coincide (a pair trained alike often does) stay distinguishable.
+_LINE_STYLES = (
+    ("-", "o"),
+    ("--", "s"),
+    (":", "^"),
+    ("-.", "D"),
+    ((0, (5, 1, 1, 1)), "v"),
+    ((0, (1, 2)), "P"),
+    ((0, (8, 3)), "X"),
+)
 
 
-def check_matplotlib():
-    """Raise ImportError (with the install command) when matplotlib is missing.
-
-    Useful before a long computation whose results are to be plotted.
-    """
-    _new_figure(1, 1)
-
-
-def save_figure(fig, path):
-    """Write ``fig`` as a PNG to ``path`` atomically.
-
-    The figure is drawn into a temporary file in the same directory, then
-    renamed over ``path``, so an interrupted run never leaves a truncated
-    image behind.
-
-    Parameters
-    ----------
-    fig : matplotlib.figure.Figure
-    path : str or path-like
-    """
-    with atomic_path(path) as tmp_path:
-        fig.savefig(tmp_path, format="png", dpi=DPI)
+def _curve_style(k, n_points):
+    """Colour, dashes and hollow markers of the ``k``-th model's lines."""
+    dashes, marker = _LINE_STYLES[k % len(_LINE_STYLES)]
+    return {
+        "color": f"C{k % 10}",
+        "linestyle": dashes,
+        "marker": marker,
+        "markerfacecolor": "none",
+        # About eight markers per line, staggered between models so that
+        # coinciding lines show each one's markers.
+        "markevery": (k % 4, max(1, n_points // 8)),
+        "markersize": 6,
+        "linewidth": 1.6,
+    }
 
 
-def _titled(title, text):
-    """``"title: text"``, or just ``text`` without a title."""
-    return f"{title}: {text}" if title else text
+def _plot_curves(loss_ax, score_ax, estimators):
+    for k, (label, estimator) in enumerate(estimators.items()):
+        for ax, attribute in (
+            (loss_ax, "loss_curve_"),
+            (score_ax, "validation_scores_"),
+        ):
+            values = getattr(estimator, attribute, None)
+            if values:
+                epochs = np.arange(1, len(values) + 1)
+                style = _curve_style(k, len(values))
+                ax.plot(epochs, values, label=label, **style)
 
 
-def _grid(n_images, max_columns):
-    n_columns = min(n_images, max_columns)
-    return max(1, math.ceil(n_images / max(n_columns, 1))), max(n_columns, 1)
+def _finish_curve_axes(fig, loss_ax, score_ax):
+    from matplotlib.ticker import MaxNLocator
 
-
-class _Mosaic:
-    """Images tiled into one array, drawn by a single ``imshow``.
-
-    One axes for the whole grid instead of one per image: a grid of 100
-    hidden units draws in a fraction of the time. Tiles are separated by
-    ``gap`` blank (NaN) pixels, plus ``title_rows`` above each row of tiles
-    when the tiles carry titles.
-    """
-
-    def __init__(self, n_images, image_shape, max_columns, gap=1, title_rows=0):
-        self.n_rows, self.n_columns = _grid(n_images, max_columns)
-        self.height, self.width = image_shape
-        self.gap, self.title_rows = gap, title_rows
-        self.row_step = self.height + gap + title_rows
-        self.column_step = self.width + gap
-        self.canvas = np.full(
-            (
-                self.n_rows * self.row_step - gap,
-                self.n_columns * self.column_step - gap,
-            ),
-            np.nan,
-        )
-
-    def origin(self, k):
-        """Top-left pixel (row, column) of tile ``k``."""
-        row, column = divmod(k, self.n_columns)
-        return row * self.row_step + self.title_rows, column * self.column_step
-
-    def put(self, k, image):
-        top, left = self.origin(k)
-        self.canvas[top : top + self.height, left : left + self.width] = image
-
-    def draw(self, fig, titles=(), signed=False, **title_style):
-        """Show the canvas on one axes without ticks; titles above the tiles."""
-        from matplotlib import colormaps
-
-        ax = fig.add_axes((0.01, 0.01, 0.98, 0.9))
-        ax.set_axis_off()
-        cmap = colormaps["RdBu_r" if signed else "gray_r"].with_extremes(bad="white")
-        limits = (-1, 1) if signed else (None, None)
-        ax.imshow(
-            self.canvas,
-            cmap=cmap,
-            vmin=limits[0],
-            vmax=limits[1],
-            interpolation="nearest",
-        )
-        for k, title in enumerate(titles):
-            top, left = self.origin(k)
+    loss_ax.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
+    score_ax.set(title="held-out accuracy", xlabel="epoch", ylabel="accuracy")
+    for ax in (loss_ax, score_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        if not ax.get_lines():
             ax.text(
-                left + (self.width - 1) / 2,
-                top - 0.6,
-                title,
+                0.5,
+                0.5,
+                "no model recorded this curve",
                 ha="center",
-                va="bottom",
-                **title_style,
+                va="center",
+                transform=ax.transAxes,
+                color="gray",
             )
-        return ax
-
-
-def _scaled_signed(image):
-    """Weights scaled to [-1, 1] by their largest magnitude (red +, blue -)."""
-    limit = float(np.max(np.abs(image))) or 1.0
-    return image / limit
-
-
-def _check_shape(n_values, image_shape, what):
-    height, width = image_shape
-    if n_values != height * width:
-        raise ValueError(
-            f"{what} have {n_values} values, which does not match images of "
-            f"{height}x{width} = {height * width} pixels"
+    lines = loss_ax.get_lines()
+    if lines and min(min(line.get_ydata()) for line in lines) > 0:
+        loss_ax.set_yscale("log")
+    # One legend for both panels, below them: it never covers a line.
+    handles = {}
+    for ax in (loss_ax, score_ax):
+        for line in ax.get_lines():
+            handles.setdefault(line.get_label(), line)
+    if handles:
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="lower center",
+            ncol=min(3, len(handles)),
+            fontsize="small",
+            frameon=False,
         )
 
 
 def plot_learning_curves(estimators, *, title=None):
     """Training loss and held-out accuracy per epoch, one line per model.
+
+    Each model keeps its colour, line style and marker in both panels, so a
+    line drawn over another (two models trained alike) stays visible; the
+    legend sits below the panels.
 
     Parameters
     ----------
@@ -168,42 +125,16 @@ def plot_learning_curves(estimators, *, title=None):
     Returns
     -------
     fig : matplotlib.figure.Figure
-        10 x 4 inches (1000 x 400 pixels when saved).
+        10 x 5 inches (1000 x 500 pixels when saved).
     """
-    fig = _new_figure(10, 4)
+    fig = new_figure(10, 5)
     loss_ax, score_ax = fig.subplots(1, 2)
-    for label, estimator in estimators.items():
-        loss = getattr(estimator, "loss_curve_", None)
-        if loss:
-            loss_ax.plot(np.arange(1, len(loss) + 1), loss, label=label)
-        scores = getattr(estimator, "validation_scores_", None)
-        if scores:
-            score_ax.plot(np.arange(1, len(scores) + 1), scores, label=label)
-    loss_ax.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
-    score_ax.set(title="held-out accuracy", xlabel="epoch", ylabel="accuracy")
-    from matplotlib.ticker import MaxNLocator
-
-    for ax in (loss_ax, score_ax):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if ax.get_lines():
-            ax.legend(fontsize="small")
-            ax.grid(alpha=0.3)
-        else:
-            ax.text(
-                0.5,
-                0.5,
-                "no model recorded this curve",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-                color="gray",
-            )
-    lines = loss_ax.get_lines()
-    if lines and min(min(line.get_ydata()) for line in lines) > 0:
-        loss_ax.set_yscale("log")
+    _plot_curves(loss_ax, score_ax, estimators)
+    _finish_curve_axes(fig, loss_ax, score_ax)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    n_rows = -(-len(estimators) // 3)  # legend rows, three entries a row
+    fig.tight_layout(rect=(0, 0.04 + 0.05 * n_rows, 1, 1))
     return fig
 
 
@@ -229,7 +160,7 @@ def plot_time_to_accuracy(curves, *, goal, goal_label, goal_time=None, title=Non
     fig : matplotlib.figure.Figure
         7 x 4.5 inches (700 x 450 pixels when saved).
     """
-    fig = _new_figure(7, 4.5)
+    fig = new_figure(7, 4.5)
     ax = fig.subplots()
     for label, (times, scores) in curves.items():
         ax.plot(times, scores, marker="o", markersize=3, label=label)
@@ -240,7 +171,7 @@ def plot_time_to_accuracy(curves, *, goal, goal_label, goal_time=None, title=Non
     ax.set(
         xlabel="seconds of training",
         ylabel="held-out accuracy",
-        title=_titled(title, "time to reach the same accuracy"),
+        title=titled(title, "time to reach the same accuracy"),
     )
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="lower right")
@@ -248,152 +179,14 @@ def plot_time_to_accuracy(curves, *, goal, goal_label, goal_time=None, title=Non
     return fig
 
 
-def plot_class_weights(estimator, image_shape, *, class_names=None, title=None):
-    """One image per class: the linear model's weights for that class.
-
-    Parameters
-    ----------
-    estimator : fitted linear classifier or ndarray
-        Anything with ``coef_`` of shape (n_classes, height * width)
-        (:class:`~skmnist.SoftmaxSGDClassifier`, ``LogisticRegression``), or
-        that array itself.
-    image_shape : (int, int)
-        ``(height, width)`` of the images.
-    class_names : sequence of str, default=None
-        Titles of the images; the class indices by default.
-    title : str, default=None
-        Figure title.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        10 x 4.5 inches (1000 x 450 pixels when saved).
-    """
-    coef = np.asarray(getattr(estimator, "coef_", estimator))
-    if coef.ndim != 2:
-        raise ValueError(
-            "expected weights of shape (n_classes, height * width), got shape "
-            f"{coef.shape}."
-        )
-    _check_shape(coef.shape[1], image_shape, "the weights of each class")
-    names = class_names
-    if names is None:
-        names = [str(k) for k in range(len(coef))]
-    fig = _new_figure(10, 4.5)
-    mosaic = _Mosaic(len(coef), image_shape, 5, title_rows=image_shape[0] // 4)
-    for k, weights in enumerate(coef):
-        mosaic.put(k, _scaled_signed(weights.reshape(image_shape)))
-    mosaic.draw(fig, [str(name) for name in names], signed=True, fontsize="small")
-    fig.suptitle(_titled(title, "weights per class (red +, blue -)"))
-    return fig
-
-
-def plot_hidden_units(estimator, image_shape, *, max_units=100, title=None):
-    """The input weights of each hidden unit, drawn as an image.
-
-    Parameters
-    ----------
-    estimator : fitted network or ndarray
-        Anything with ``coefs_`` whose first array has shape
-        (height * width, n_hidden) (:class:`~skmnist.TwoLayerMLPClassifier`,
-        ``MLPClassifier``), or that first array itself.
-    image_shape : (int, int)
-        ``(height, width)`` of the images.
-    max_units : int, default=100
-        Draw at most this many units (the first ones).
-    title : str, default=None
-        Figure title.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        8 x 8.5 inches (800 x 850 pixels when saved).
-    """
-    coefs = getattr(estimator, "coefs_", None)
-    first_layer = np.asarray(coefs[0] if coefs is not None else estimator)
-    _check_shape(first_layer.shape[0], image_shape, "the hidden units' input weights")
-    n_units = min(first_layer.shape[1], max_units)
-    fig = _new_figure(8, 8.5)
-    mosaic = _Mosaic(n_units, image_shape, math.ceil(math.sqrt(n_units)))
-    for j in range(n_units):
-        mosaic.put(j, _scaled_signed(first_layer[:, j].reshape(image_shape)))
-    mosaic.draw(fig, signed=True)
-    n_total = first_layer.shape[1]
-    shown = "" if n_units == n_total else f" ({n_units} of {n_total})"
-    fig.suptitle(_titled(title, f"hidden units{shown}"))
-    return fig
-
-
-def _spread_over_classes(wrong, y_true, n_images, seed=0):
-    """Up to ``n_images`` of the ``wrong`` indices, taken in turn from each true
-    class (randomly within a class), so that no class fills the grid."""
-    rng = np.random.default_rng(seed)
-    by_class = [
-        list(rng.permutation(wrong[y_true[wrong] == k]))
-        for k in np.unique(y_true[wrong])
-    ]
-    chosen = []
-    while len(chosen) < n_images and any(by_class):
-        for members in by_class:
-            if members and len(chosen) < n_images:
-                chosen.append(members.pop())
-    return np.array(chosen, dtype=np.intp)
-
-
-def plot_misclassified(
-    X, y_true, y_pred, image_shape, *, class_names=None, max_images=36, title=None
-):
-    """A grid of misclassified images, each titled with the predicted and the
-    true class.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, height * width)
-        Images flattened row-major (upright).
-    y_true, y_pred : ndarray of shape (n_samples,)
-        True and predicted class indices.
-    image_shape : (int, int)
-        ``(height, width)`` of the images.
-    class_names : sequence of str, default=None
-        Names of the class indices.
-    max_images : int, default=36
-        Show at most this many errors, taken in turn from each true class
-        (a fixed random choice within a class), so that every class with
-        errors appears.
-    title : str, default=None
-        Figure title.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        8 x 8.5 inches (800 x 850 pixels when saved).
-    """
-    X = np.asarray(X)
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    _check_shape(X.shape[1], image_shape, "the images")
-    wrong = np.flatnonzero(y_true != y_pred)
-    shown = _spread_over_classes(wrong, y_true, max_images)
-
-    def name(k):
-        return str(class_names[k]) if class_names is not None else str(k)
-
-    fig = _new_figure(8, 8.5)
-    # Two short title lines above each image: "predicted (true)" on one line
-    # with long class names would run into the neighbours' titles.
-    mosaic = _Mosaic(
-        max(len(shown), 1),
-        image_shape,
-        math.ceil(math.sqrt(max_images)),
-        gap=max(1, image_shape[1] // 8),
-        title_rows=image_shape[0] // 2,
-    )
-    for k, i in enumerate(shown):
-        mosaic.put(k, X[i].reshape(image_shape))
-    titles = [f"{name(y_pred[i])}\n({name(y_true[i])})" for i in shown]
-    mosaic.draw(fig, titles, fontsize="x-small", color="tab:red", linespacing=1.0)
-    summary = f"{wrong.size} of {y_true.size} misclassified: predicted (true)"
-    fig.suptitle(_titled(title, summary))
-    return fig
+def _annotate_counts(ax, matrix):
+    """Write each non-zero count in its cell, white on the dark cells."""
+    threshold = matrix.max() / 2
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            color = "white" if count > threshold else "black"
+            ax.text(j, i, str(count), ha="center", va="center", fontsize="x-small",
+                    color=color)  # fmt: skip
 
 
 def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
@@ -433,22 +226,11 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
         else [str(k) for k in labels]
     )
     matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    fig = _new_figure(7, 6)
+    fig = new_figure(7, 6)
     ax = fig.subplots()
     shown = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(shown, ax=ax)
-    threshold = matrix.max() / 2
-    for (i, j), count in np.ndenumerate(matrix):
-        if count:
-            ax.text(
-                j,
-                i,
-                str(count),
-                ha="center",
-                va="center",
-                fontsize="x-small",
-                color="white" if count > threshold else "black",
-            )
+    _annotate_counts(ax, matrix)
     slanted = max(map(len, names)) > 2
     ax.set_xticks(
         labels,
@@ -459,6 +241,6 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
     ax.set_yticks(labels, names)
     ax.set(xlabel="predicted", ylabel="true")
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)
-    ax.set_title(_titled(title, f"accuracy {accuracy:.4f}"))
+    ax.set_title(titled(title, f"accuracy {accuracy:.4f}"))
     fig.tight_layout()
     return fig

@@ -87,8 +87,8 @@ def mnist_dir():
     if missing:
         pytest.skip(
             f"full MNIST not found in {directory} (missing: {', '.join(missing)}); "
-            "set SKMNIST_DATA to a folder whose mnist/ holds them (CI uses "
-            "../shared/data)"
+            "to run this test, set SKMNIST_DATA to a folder whose mnist/ "
+            "subfolder holds the four MNIST IDX files (see README, Data)"
         )
     return directory
 
@@ -102,7 +102,8 @@ def course_mat_path():
             return path
     pytest.skip(
         f"neither {' nor '.join(COURSE_MAT_NAMES)} in {get_data_home()}; set "
-        "SKMNIST_DATA to the folder holding it (CI uses ../shared/data)"
+        "SKMNIST_DATA to the folder holding the course's 20x20 digits file "
+        "to run this test (see README, Data)"
     )
 
 

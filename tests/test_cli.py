@@ -3,6 +3,7 @@ in-process calls for the errors that must stop it before any training."""
 
 import dataclasses
 import fcntl
+import html.parser
 import json
 import os
 import re
@@ -16,8 +17,8 @@ import types
 
 import numpy as np
 import pytest
-
 from conftest import png_size
+
 from skmnist._cli import EXIT_INTERRUPTED, main
 
 
@@ -108,8 +109,8 @@ def test_progress_off_a_terminal_is_a_plan_and_a_line_per_model(sample_run):
     ]
     assert all("held-out accuracy" in line for line in model_lines)
     assert lines[6:] == [
-        f"writing the results and figures to {out} ...",
-        f"wrote results.csv, results.json and 14 figures to {out}",
+        f"writing the results, figures and report to {out} ...",
+        f"wrote results.csv, results.json, report.html and 14 figures to {out}",
     ]
     assert "Iteration" not in result.stderr
 
@@ -118,7 +119,7 @@ def test_compare_writes_table_files_and_pngs(sample_run):
     result, out = sample_run
     assert result.returncode == 0, result.stderr
     expected_sizes = {
-        "learning_curves.png": (1000, 400),
+        "learning_curves.png": (1000, 500),
         "time_to_accuracy.png": (700, 450),
         "weights_softmax.png": (1000, 450),
         "weights_sklearn-softmax.png": (1000, 450),
@@ -129,7 +130,7 @@ def test_compare_writes_table_files_and_pngs(sample_run):
         expected_sizes[f"misclassified_{key}.png"] = (800, 850)
         expected_sizes[f"confusion_{key}.png"] = (700, 600)
     assert sorted(os.listdir(out)) == sorted(
-        [*expected_sizes, "results.csv", "results.json"]
+        [*expected_sizes, "results.csv", "results.json", "report.html"]
     )
     assert sorted(os.listdir(out.parent)) == ["out"]  # no temporary left
     for name, size in expected_sizes.items():
@@ -284,7 +285,7 @@ def test_out_holding_other_files_is_refused_and_an_earlier_run_replaced(
     assert_one_line_error(status, stdout, stderr, "holds other files")
     assert os.listdir(out) == ["notes.txt"]
 
-    from skmnist._cli import _is_earlier_output
+    from skmnist._compare._out import is_earlier_output as _is_earlier_output
 
     (out / "notes.txt").unlink()
     (out / "results.json").write_text("{}")
@@ -480,3 +481,194 @@ def test_an_error_a_ctrl_c_caused_is_reported_as_the_interrupt(monkeypatch, caps
     assert status == EXIT_INTERRUPTED and stdout == ""
     assert "interrupted" in stderr and "ImportError" not in stderr
     assert signal.getsignal(signal.SIGINT) is before
+
+
+# ----------------------------------------------------------------------
+# --version, memory, odd --out names, threads, a late Ctrl-C, report.html
+
+
+def test_version_prints_the_package_version(capsys):
+    import skmnist
+
+    status, stdout, _ = run_main(["--version"], capsys)
+    assert status == 0 and stdout == f"skmnist {skmnist.__version__}\n"
+
+
+def _no_loading(monkeypatch):
+    from skmnist.datasets._registry import DatasetEntry
+
+    def load(self, data_home=None):
+        raise AssertionError("the data was loaded before the run was refused")
+
+    monkeypatch.setattr(DatasetEntry, "load", load)
+
+
+def test_a_network_too_big_for_memory_is_refused_before_loading(monkeypatch, capsys):
+    _no_loading(monkeypatch)
+    status, stdout, stderr = run_main(["compare", "--n-hidden", "100000000"], capsys)
+    assert_one_line_error(
+        status, stdout, stderr, "--n-hidden 100000000 would need about", "TB"
+    )
+    assert "choose a smaller --n-hidden" in stderr and "MemoryError" not in stderr
+
+
+def test_the_memory_estimate_follows_what_is_available(monkeypatch, capsys):
+    from skmnist._compare import _memory
+
+    monkeypatch.setattr(_memory, "available_bytes", lambda: 2_000_000)
+    _no_loading(monkeypatch)
+    status, stdout, stderr = run_main(["compare", "--dataset", "mnist"], capsys)
+    assert_one_line_error(status, stdout, stderr, "about 2.0 MB is available")
+    keys = ("softmax", "sklearn-softmax", "mlp", "sklearn-mlp", "mlp-fast")
+    shape = {"n_features": 784, "n_train": 60_000, "n_heldout": 10_000}
+    default = _memory.estimate_bytes(keys, n_hidden=None, max_iter=None, **shape)
+    wide = _memory.estimate_bytes(keys, n_hidden=20_000, max_iter=None, **shape)
+    # MLPClassifier scores all 60,000 training rows at once: 60,000 x 20,000
+    # float32 activations alone take 4.8 GB.
+    assert default < 1e9 and wide > 4.8e9
+
+
+def test_a_data_file_is_checked_against_memory_once_loaded(
+    tmp_path, monkeypatch, capsys
+):
+    from scipy.io import savemat
+
+    from skmnist._compare import _memory
+
+    path = tmp_path / "digits.mat"
+    savemat(path, {"X": np.random.default_rng(0).random((100, 400)),
+                   "y": np.arange(100) % 10 + 1})  # fmt: skip
+    monkeypatch.setattr(_memory, "available_bytes", lambda: 1_000)
+    status, stdout, stderr = run_main(["compare", "--dataset", str(path)], capsys)
+    assert_one_line_error(status, stdout, stderr, "400 pixels", "1.0 KB is available")
+    assert "plan:" not in stderr
+
+
+@pytest.mark.parametrize(
+    "name, fragment",
+    [("", "--out is empty"), ("d" * 300, "choose a shorter name")],
+)
+def test_empty_or_too_long_out_is_refused_before_training(
+    name, fragment, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    status, stdout, stderr = run_main(["compare", "--out", name], capsys)
+    assert_one_line_error(status, stdout, stderr, fragment)
+    assert "plan:" not in stderr and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("out", [".", "..", "../empty"])
+def test_out_never_replaces_the_working_directory(out, tmp_path, monkeypatch, capsys):
+    here = tmp_path / "empty"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    status, stdout, stderr = run_main(["compare", "--out", out], capsys)
+    assert_one_line_error(status, stdout, stderr, "working directory")
+    assert here.is_dir() and os.listdir(tmp_path) == ["empty"]
+
+
+TINY_RUN = ("--models", "softmax", "--n-samples", "200", "--max-iter", "2", "-q")
+
+
+def test_a_long_out_name_that_fits_is_written(tmp_path, capsys):
+    out = tmp_path / ("r" * 250)
+    status, _, stderr = run_main(["compare", *TINY_RUN, "--out", str(out)], capsys)
+    assert status == 0, stderr
+    assert "results.json" in os.listdir(out) and os.listdir(tmp_path) == [out.name]
+
+
+def test_the_thread_count_reported_is_the_one_blas_runs(tmp_path, capsys):
+    from threadpoolctl import threadpool_info
+
+    out = tmp_path / "out"
+    argv = ["compare", *TINY_RUN, "--threads", "10000", "--out", str(out)]
+    status, stdout, stderr = run_main(argv, capsys)
+    assert status == 0, stderr
+    running = json.loads((out / "results.json").read_text())["threads"]
+    most = max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+    assert running is not None and running <= max(most, 10000) and running < 10000
+    assert f"note: {running} BLAS thread" in stdout
+    assert f"(--threads 10000; BLAS runs at most {running})" in " ".join(stdout.split())
+
+
+LATE_CTRL_C = """
+import os, signal, sys
+from skmnist._cli import main
+
+class Stderr:
+    # Sends itself Ctrl-C when the run says what it wrote, after the table.
+    def __init__(self, stream):
+        self.stream = stream
+    def write(self, text):
+        self.stream.write(text)
+        if text.startswith("wrote results"):
+            os.kill(os.getpid(), signal.SIGINT)
+        return len(text)
+    def flush(self):
+        self.stream.flush()
+
+sys.stderr = Stderr(sys.stderr)
+sys.exit(main())
+"""
+
+
+def test_a_ctrl_c_after_the_results_are_out_keeps_the_success(tmp_path):
+    out = tmp_path / "out"
+    argv = ["compare", "--models", "softmax", "--n-samples", "200", "--max-iter", "2"]
+    result = subprocess.run(
+        [sys.executable, "-c", LATE_CTRL_C, *argv, "--out", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "wrote results" in result.stderr and "interrupted" not in result.stderr
+    assert "held-out acc" in result.stdout and (out / "report.html").is_file()
+
+
+class _Page(html.parser.HTMLParser):
+    """The headings, images, captions and every URL-bearing attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.headings, self.images, self.captions, self.urls = [], [], [], []
+        self.tags, self._open = set(), None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs.get("src", ""))
+        self.urls += [attrs[a] for a in ("src", "href") if a in attrs]
+        self._open = tag
+
+    def handle_data(self, data):
+        if self._open in ("h1", "h2"):
+            self.headings.append(data.strip())
+        elif self._open == "figcaption" or self._open == "strong":
+            self.captions.append(data)
+
+    def handle_endtag(self, tag):
+        self._open = None
+
+
+def test_report_html_is_self_contained_with_every_figure(sample_run):
+    import base64
+
+    result, out = sample_run
+    assert result.returncode == 0, result.stderr
+    text = (out / "report.html").read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(text)
+    assert page.headings == [
+        "skmnist compare", "Plan", "Results", "Held equal", "Provenance", "Figures",
+    ]  # fmt: skip
+    pngs = sorted(name for name in os.listdir(out) if name.endswith(".png"))
+    assert len(page.images) == len(pngs) >= 10
+    embedded = {base64.b64decode(src.split(",", 1)[1]) for src in page.images}
+    assert embedded == {(out / name).read_bytes() for name in pngs}
+    assert all(src.startswith("data:image/png;base64,") for src in page.images)
+    assert all(url.startswith(("data:", "#")) for url in page.urls)
+    assert not {"script", "link", "iframe"} & page.tags
+    assert "http://" not in text and "https://" not in text and "url(" not in text
+    for name in pngs:
+        assert text.count(f"<strong>{name}</strong>:") == 1  # each captioned
+    assert "plan: " in text and "held equal: " in text and "numpy " in text

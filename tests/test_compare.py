@@ -29,7 +29,7 @@ from skmnist._compare import (
     write_csv,
     write_json,
 )
-from skmnist._compare import _interrupts, _models
+from skmnist._compare import _contenders, _interrupts
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_pairs_are_like_for_like_by_construction(ours_key, n_train):
     for n_hidden, max_iter in [(None, None), (32, 5)]:
         ours = spec.build(max_iter, n_hidden, 0, n_train)
         peer = MODELS[spec.peer].build(max_iter, n_hidden, 0, n_train)
-        assert _models.like_for_like_mismatches(ours, peer, n_train) == []
+        assert _contenders.like_for_like_mismatches(ours, peer, n_train) == []
     # MLPClassifier's per-batch alpha is ours times the batch size.
     batch = min(200, n_train)
     assert peer.alpha == pytest.approx(ours.alpha * batch)
@@ -100,18 +100,18 @@ def test_the_network_peer_is_mlpclassifier_with_its_defaults():
 def test_a_difference_in_a_pair_is_reported():
     ours = MODELS["mlp"].build(n_train=4000).set_params(n_hidden=50, batch_size=100)
     peer = MODELS["sklearn-mlp"].build(n_train=4000)
-    found = " ".join(_models.like_for_like_mismatches(ours, peer, 4000))
+    found = " ".join(_contenders.like_for_like_mismatches(ours, peer, 4000))
     assert "hidden units" in found and "batch_size" in found
     ours = MODELS["softmax"].build(n_train=4000).set_params(alpha=1.0, average=True)
     peer = MODELS["sklearn-softmax"].build(n_train=4000)
-    found = " ".join(_models.like_for_like_mismatches(ours, peer, 4000))
+    found = " ".join(_contenders.like_for_like_mismatches(ours, peer, 4000))
     assert "alpha" in found and "averaging" in found
 
 
 def test_held_equal_says_what_both_share():
     ours = MODELS["mlp"].build(n_train=4000)
     peer = MODELS["sklearn-mlp"].build(n_train=4000)
-    text = _models.held_equal(ours, peer, 4000)
+    text = _contenders.held_equal(ours, peer, 4000)
     fragments = ("adam", "learning rate 0.001", "batch 200", "alpha 0.0001")
     fragments += ("5e-07 per sample", "200 epochs", "0.0001 for 10 epochs")
     for fragment in fragments:
@@ -407,19 +407,34 @@ def test_n_samples_says_what_it_really_kept():
         load_dataset("sample", n_test=100)
 
 
-def test_n_samples_and_n_test_act_on_their_own_parts(digits_dataset, monkeypatch):
-    from skmnist._compare import _datasets
+def test_a_new_dataset_is_one_registry_entry(digits_dataset, monkeypatch):
+    # Registered with an official split, the data gets the command's split
+    # handling, --n-samples/--n-test, its --help line and its messages.
+    from sklearn.utils import Bunch
 
-    def official(source, datasets, data_home):
+    from skmnist._cli import build_parser
+    from skmnist.datasets._registry import DATASETS, DatasetEntry
+
+    def fetch_tiny(data_home=None, subset="all"):
         X, y = digits_dataset.X, digits_dataset.y
-        return Dataset("mnist", "MNIST", X[:1500], y[:1500], (8, 8), (), X[1500:],
-                       y[1500:])  # fmt: skip
+        return Bunch(data=X, target=y, images=X.reshape(-1, 8, 8),
+                     target_names=np.arange(10))  # fmt: skip
 
-    monkeypatch.setattr(_datasets, "_load_official", official)
-    dataset = load_dataset("mnist", n_samples=300)
+    entry = DatasetEntry("tiny", "Tiny digits", "sklearn's 8x8 digits, split at "
+                         "1,500", fetch_tiny, subdir="tiny", n_train=1500,
+                         n_features=64, n_images=1797)  # fmt: skip
+    monkeypatch.setitem(DATASETS, "tiny", entry)
+    dataset = load_dataset("tiny", n_samples=300)
     assert dataset.y.shape == (300,) and dataset.y_test.shape == (297,)
-    dataset = load_dataset("mnist", n_test=50)
+    assert dataset.description.startswith("Tiny digits, official split")
+    dataset = load_dataset("tiny", n_test=50)
     assert dataset.y.shape == (1500,) and dataset.y_test.shape == (50,)
+    compare = build_parser()._subparsers._group_actions[0].choices["compare"]
+    help_text = " ".join(compare.format_help().split())
+    assert "'tiny': sklearn's 8x8 digits" in help_text
+    assert "official test split for mnist, fashion and tiny" in help_text
+    with pytest.raises(ValueError, match=r"\(mnist, fashion and tiny\); sample"):
+        load_dataset("sample", n_test=50)
 
 
 def test_load_dataset_errors(tmp_path):

@@ -3,6 +3,8 @@
 Without matplotlib: ``test_plotting_without_matplotlib.py``.
 """
 
+import types
+
 import numpy as np
 import pytest
 
@@ -50,7 +52,7 @@ def fitted():
 @pytest.mark.parametrize(
     "draw, size",
     [
-        (lambda X, y, m: plotting.plot_learning_curves(m), (1000, 400)),
+        (lambda X, y, m: plotting.plot_learning_curves(m), (1000, 500)),
         (
             lambda X, y, m: plotting.plot_class_weights(m["softmax"], (8, 8)),
             (1000, 450),
@@ -213,3 +215,32 @@ def test_bad_inputs_get_clear_errors():
         plotting.plot_class_weights(np.ones(16), (4, 4))
     with pytest.raises(ValueError, match="empty"):
         plotting.plot_confusion_matrix([], [])
+
+
+def test_learning_curves_keep_coinciding_lines_distinguishable():
+    # Five models with the very same curves: each line must still be told
+    # apart by its style and marker, and the legend must cover no line.
+    same = {"loss_curve_": [1.0, 0.6, 0.4, 0.3], "validation_scores_": [0.5, 0.7]}
+    models = {f"model {k}": types.SimpleNamespace(**same) for k in range(5)}
+    fig = plotting.plot_learning_curves(models)
+    for ax in fig.axes:
+        lines = ax.get_lines()
+        assert len(lines) == 5
+        looks = {(line.get_linestyle(), line.get_marker()) for line in lines}
+        assert len(looks) == 5
+        assert ax.get_legend() is None
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == list(models)
+    fig.canvas.draw()
+    legend_box = legend.get_window_extent()
+    for ax in fig.axes:
+        assert not legend_box.overlaps(ax.get_window_extent())
+
+
+def test_misclassified_digit_labels_are_readable():
+    X = np.zeros((4, 64))
+    fig = plotting.plot_misclassified(
+        X, np.array([0, 1, 2, 3]), np.array([1, 2, 3, 0]), (8, 8)
+    )
+    sizes = [text.get_fontsize() for text in fig.axes[0].texts]
+    assert len(sizes) == 4 and min(sizes) >= 12

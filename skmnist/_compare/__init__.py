@@ -3,7 +3,7 @@
 The pieces, each usable on its own:
 
 - :data:`MODELS`, the registry of the models the command can run, how they
-  pair up like for like, and the race (``_models``);
+  pair up like for like, and the race (``_contenders``);
 - :func:`load_dataset`, which turns a ``--dataset`` argument into arrays
   (``_datasets``);
 - :func:`choose_evaluation`, the held-out protocol: official test split,
@@ -13,8 +13,11 @@ The pieces, each usable on its own:
 - :func:`run_comparison`, which fits and scores every model, reporting
   progress as it goes and treating Ctrl-C as a failure even when a model
   catches it (``_run``, ``_progress``, ``_interrupts``, ``_provenance``);
-- :func:`format_table`, :func:`write_csv`, :func:`write_json` and
-  :func:`write_figures`, the outputs (``_report``).
+- the outputs: :func:`format_table` (``_table``), :func:`write_csv` and
+  :func:`write_json` (``_records``), :func:`write_figures` (``_figures``),
+  :func:`write_report`, the self-contained ``report.html`` (``_html``), and
+  the ``--out`` directory holding them (``_out``);
+- a memory estimate that refuses runs that could not fit (``_memory``).
 
 Names load on first use, so that importing this package (the command does
 at start-up) costs nothing until a comparison runs.
@@ -23,26 +26,27 @@ at start-up) costs nothing until a comparison runs.
 import importlib
 
 _WHERE = {
-    "MODELS": "_models",
-    "DEFAULT_MODELS": "_models",
-    "ModelSpec": "_models",
-    "parse_model_list": "_models",
+    "MODELS": "_contenders",
+    "DEFAULT_MODELS": "_contenders",
+    "ModelSpec": "_contenders",
+    "parse_model_list": "_contenders",
     "Dataset": "_datasets",
     "load_dataset": "_datasets",
     "Evaluation": "_evaluation",
     "choose_evaluation": "_evaluation",
     "plan_line": "_plan",
     "Progress": "_progress",
-    "Comparison": "_run",
-    "ModelResult": "_run",
-    "RaceResult": "_run",
+    "Comparison": "_results",
+    "ModelResult": "_results",
+    "RaceResult": "_results",
     "fit_and_score": "_run",
     "race": "_run",
     "run_comparison": "_run",
-    "format_table": "_report",
-    "write_csv": "_report",
-    "write_figures": "_report",
-    "write_json": "_report",
+    "format_table": "_table",
+    "write_csv": "_records",
+    "write_figures": "_figures",
+    "write_json": "_records",
+    "write_report": "_html",
 }
 
 __all__ = sorted(_WHERE)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from ..datasets._registry import DATASETS, names_with_test_split
+
 
 @dataclass
 class Dataset:
@@ -30,18 +32,11 @@ class Dataset:
         return self.X_test is not None
 
 
-_NAMED_DATASETS = ("sample", "mnist", "fashion")
-
-#: Training images of MNIST and Fashion-MNIST; the rest of subset="all" is
-#: the test split (the files are checked by SHA-256, so this cannot drift).
-_N_OFFICIAL_TRAIN = 60_000
-
 # The loaders' messages speak to Python callers; the command has options.
 _COMMAND_WORDING = (
     (
         "Pass x_key=/y_key= to name the image and label variables.",
-        "skmnist compare reads the images from the variable X and the labels "
-        "from y.",
+        "skmnist compare reads the images from the variable X and the labels from y.",
     ),
     ("the data_home argument", "--data-home"),
 )
@@ -66,12 +61,12 @@ def load_dataset(
     Parameters
     ----------
     sources : str or sequence of str
-        ``"sample"`` (the 5,000 MNIST digits shipped with skmnist),
-        ``"mnist"``, ``"fashion"``, the path of a ``.mat`` file in the
-        Coursera layout, or two paths: an IDX images file and its IDX labels
-        file.
+        The name of a dataset of the registry (``skmnist.datasets._registry``:
+        ``"sample"``, the 5,000 MNIST digits shipped with skmnist, and the
+        downloadable ones), the path of a ``.mat`` file in the Coursera
+        layout, or two paths: an IDX images file and its IDX labels file.
     data_home : str, default=None
-        Data directory for ``mnist``/``fashion`` (see
+        Data directory for the downloadable datasets (see
         :func:`skmnist.datasets.get_data_home`).
     n_samples : int, default=None
         Keep a stratified random subset of this many images: of the training
@@ -101,9 +96,9 @@ def load_dataset(
         raise for_the_command(exc) from None
     if n_test is not None and not dataset.has_test_split:
         raise ValueError(
-            f"--n-test applies to data with an official test split (mnist, "
-            f"fashion); {dataset.name} has none: --n-samples, --test-size and "
-            "--cv choose what is held out"
+            f"--n-test applies to data with an official test split "
+            f"({names_with_test_split()}); {dataset.name} has none: --n-samples, "
+            "--test-size and --cv choose what is held out"
         )
     if n_samples is not None:
         _subsample_training(dataset, n_samples, random_state)
@@ -121,20 +116,14 @@ def _load(sources, data_home):
         description = f"IDX pair {sources[0]} + {sources[1]}"
         return _dataset_from_bunch(name, description, bunch)
     source = sources[0]
-    if source == "sample":
-        bunch = datasets.load_mnist_sample()
-        return _dataset_from_bunch(
-            "sample", "MNIST sample shipped with skmnist (500 per digit)", bunch
-        )
-    if source in ("mnist", "fashion"):
-        return _load_official(source, datasets, data_home)
+    if source in DATASETS:
+        return _load_named(DATASETS[source], data_home)
     if source.lower().endswith(".mat"):
         bunch = datasets.load_mat(source)
         return _dataset_from_bunch(os.path.basename(source), source, bunch)
     if not os.path.exists(source):
         raise FileNotFoundError(
-            f"--dataset {source!r}: no such file, and not one of "
-            f"{', '.join(_NAMED_DATASETS)}"
+            f"--dataset {source!r}: no such file, and not one of {', '.join(DATASETS)}"
         )
     raise ValueError(
         f"--dataset {source!r}: expected a .mat file, or two IDX files "
@@ -142,14 +131,15 @@ def _load(sources, data_home):
     )
 
 
-def _load_official(source, datasets, data_home):
-    fetch = {"mnist": datasets.fetch_mnist, "fashion": datasets.fetch_fashion_mnist}
-    # All four files in one call: when some are missing, the message lists
+def _load_named(entry, data_home):
+    # All the files in one call: when some are missing, the message lists
     # every one of them at once.
-    bunch = fetch[source](data_home=data_home, subset="all")
-    title = "MNIST" if source == "mnist" else "Fashion-MNIST"
-    dataset = _dataset_from_bunch(source, f"{title}, official split", bunch)
-    train, test = slice(None, _N_OFFICIAL_TRAIN), slice(_N_OFFICIAL_TRAIN, None)
+    bunch = entry.load(data_home)
+    if not entry.has_test_split:
+        return _dataset_from_bunch(entry.name, entry.description, bunch)
+    dataset = _dataset_from_bunch(entry.name, f"{entry.title}, official split", bunch)
+    # The files are checked by SHA-256, so the split point cannot drift.
+    train, test = slice(None, entry.n_train), slice(entry.n_train, None)
     dataset.X, dataset.X_test = bunch.data[train], bunch.data[test]
     dataset.y, dataset.y_test = bunch.target[train], bunch.target[test]
     return dataset

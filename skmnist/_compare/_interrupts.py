@@ -69,6 +69,17 @@ def _quiet_about_interrupts(previous_hook):
     return hook
 
 
+def ignore_from_now():
+    """Ignore Ctrl-C from now on: the run's results are out.
+
+    Called once the table is printed and ``--out`` written, so that a Ctrl-C
+    in the last moments (interpreter shutdown included) cannot turn a
+    finished run into a failure. Outside the main thread, nothing to do.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def sigint_count():
     """SIGINTs seen since :func:`install` (0 without it)."""
     return _sigint_count

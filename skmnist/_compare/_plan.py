@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ._models import MODELS
+from ._contenders import MODELS
 
 # Measured epoch time / (6 * rows * weights / matmul speed), by library: small
 # products and per-batch bookkeeping cost more than their multiply-adds.

@@ -40,6 +40,14 @@ def thread_pools():
     ]
 
 
+def running_blas_threads():
+    """The most threads any loaded BLAS library runs now (None: no BLAS seen)."""
+    counts = [
+        pool["num_threads"] for pool in thread_pools() if pool["user_api"] == "blas"
+    ]
+    return max(counts) if counts else None
+
+
 def environment():
     """Versions, machine and thread pools, as JSON-ready values.
 

@@ -13,7 +13,7 @@ import struct
 
 import numpy as np
 
-from ._base import DIGIT_NAMES, make_bunch, scale_pixels
+from ._home import DIGIT_NAMES, make_bunch, scale_pixels
 from ._untrusted import (
     GZIP_MAGIC,
     MAX_DEFLATE_RATIO,

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from ._base import DIGIT_NAMES, make_bunch
+from ._home import DIGIT_NAMES, make_bunch
 from ._mat5 import HEADER_SIZE, extract_variables
 from ._untrusted import MAX_DEFLATE_RATIO, open_regular_file
 

@@ -7,7 +7,7 @@ import zipfile
 
 import numpy as np
 
-from ._base import DIGIT_NAMES, make_bunch, scale_pixels
+from ._home import DIGIT_NAMES, make_bunch, scale_pixels
 
 #: SHA-256 of ``data/mnist_sample.npz``, written by
 #: ``scripts/make_mnist_sample.py``; checked on every load.

@@ -12,7 +12,7 @@ import threading
 import numpy as np
 import pytest
 
-from skmnist.datasets import _fetch, fetch_fashion_mnist, fetch_mnist
+from skmnist.datasets import _download, _fetch, fetch_fashion_mnist, fetch_mnist
 
 from .conftest import asymmetric_images, assert_digits_look_upright, idx_bytes
 
@@ -96,7 +96,7 @@ def server(monkeypatch):
     routes and returns the mirror's base URL."""
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setattr(_fetch, "DOWNLOAD_TIMEOUT", 5)
+    monkeypatch.setattr(_download, "DOWNLOAD_TIMEOUT", 5)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     httpd.routes, httpd.requests = {}, []

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from skmnist.datasets import load_idx
-from skmnist.datasets._base import read_maybe_gzip
+from skmnist.datasets._home import read_maybe_gzip
 
 from .conftest import (
     asymmetric_images,

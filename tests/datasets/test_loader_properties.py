@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from skmnist.datasets import load_idx, load_mat, load_mnist_pkl  # noqa: E402
-from skmnist.datasets._pickle import (  # noqa: E402
+from skmnist.datasets._unpickler import (  # noqa: E402
     RestrictedUnpickler,
     _allowed_globals,
 )
@@ -397,6 +397,7 @@ class RecordingUnpickler(RestrictedUnpickler):
 ALLOWED_CODE = (
     "pickle.py",
     "_pickle.py",
+    "_unpickler.py",
     "test_loader_properties.py",
     "reprlib.py",
     "codecs.py",

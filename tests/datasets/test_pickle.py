@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from skmnist.datasets import load_mnist_pkl
-from skmnist.datasets._pickle import RestrictedUnpickler, UnsafePickleError
+from skmnist.datasets._unpickler import RestrictedUnpickler, UnsafePickleError
 
 from .conftest import asymmetric_images
 
@@ -348,14 +348,14 @@ def test_dtype_of_an_array_cannot_be_redefined():
 
 
 def test_state_is_set_only_on_arrays_and_dtypes():
-    from skmnist.datasets import _pickle
+    from skmnist.datasets import _unpickler
 
     encode = glob("_codecs", "encode")
     slot_state = push(({}, {"__defaults__": ("rot13",)}))
     data = stream(encode, slot_state, b"b")
     with pytest.raises(UnsafePickleError, match="sets the state of a builtins"):
         restricted_load(data)
-    assert _pickle._latin1_encode.__defaults__ == ("latin1",)
+    assert _unpickler._latin1_encode.__defaults__ == ("latin1",)
 
 
 def test_cached_extension_codes_are_refused(tmp_path, monkeypatch):
@@ -398,9 +398,9 @@ def test_directory_fifo_and_gzip_bomb(tmp_path, monkeypatch):
 def test_docstring_examples():
     import doctest
 
-    from skmnist.datasets import _pickle
+    from skmnist.datasets import _unpickler
 
-    result = doctest.testmod(_pickle, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(_unpickler, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from skmnist.datasets import get_data_home
 from skmnist._files import atomic_write
-from skmnist.datasets._base import make_bunch, read_maybe_gzip
+from skmnist.datasets._home import make_bunch, read_maybe_gzip
 
 
 def test_get_data_home_precedence(monkeypatch, tmp_path):

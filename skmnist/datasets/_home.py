@@ -1,5 +1,5 @@
-"""Shared helpers for the dataset loaders: data directory, Bunch assembly,
-transparent gzip reading and atomic file writes."""
+"""The data directory and what every loader shares: Bunch assembly and
+transparent gzip reading."""
 
 import gzip
 import os
