@@ -8,8 +8,8 @@ __version__ = "0.2.0"
 #: load our estimators: the estimator classes alone, since a fitted estimator
 #: holds its state as arrays, numbers, strings, lists and dicts.
 TRUSTED_TYPES = [
-    "skmnist._mlp.TwoLayerMLPClassifier",
-    "skmnist._softmax.SoftmaxSGDClassifier",
+    "skmnist._estimators.TwoLayerMLPClassifier",
+    "skmnist._estimators.SoftmaxSGDClassifier",
 ]
 
 __all__ = [
@@ -23,8 +23,8 @@ __all__ = [
 # ``skmnist`` command then owns Ctrl-C from its first line on, instead of
 # showing a traceback from the middle of an import.
 _ESTIMATOR_MODULES = {
-    "SoftmaxSGDClassifier": "._softmax",
-    "TwoLayerMLPClassifier": "._mlp",
+    "SoftmaxSGDClassifier": "._estimators",
+    "TwoLayerMLPClassifier": "._estimators",
 }
 
 

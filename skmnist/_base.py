@@ -1,58 +1,58 @@
 """The estimator layer shared by both classifiers.
 
 :class:`BaseMinibatchClassifier` owns the public API: parameter and data
-validation, label encoding, sample and class weights, what a warm start or a
-``partial_fit`` continues from, and the fitted attributes, assigned once, when
-training succeeded. Everything that happens inside a fit is the trainer's
-(:mod:`skmnist._trainer`): the estimator builds a :class:`TrainerConfig` and a
-model and makes one call.
+validation, what a warm start or a ``partial_fit`` continues from, and the
+fitted attributes, assigned once, when training succeeded. Everything that
+happens inside a fit is the trainer's (:mod:`skmnist._trainer`): the
+estimator builds a :class:`~skmnist._trainer.TrainerConfig` from its
+parameters and a model, and makes one call. What a fit produces is one
+:class:`~skmnist._fitted.FittedNetwork` (the public weight attributes are
+views of it) and one :class:`~skmnist._fitted.Continuation`.
 
-A subclass says which model it trains (``_make_model``), which public
-attributes hold the weights (``_fitted_params``/``_store_fitted_params``) and
-how its stopping count reads (``_n_iter_no_change_strict``).
+A subclass names its network (``_model_class``) and lists its parameters in
+its ``__init__`` signature; their constraints and documentation come from
+their declarations (:mod:`skmnist._settings`), checked when the class is
+made.
 """
 
+import dataclasses
+import inspect
+import textwrap
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._callback_support import CallbackSupportMixin, callback_listeners
-from ._models import model_from_spec
+from ._data import (
+    TrainingData,
+    at_least_two_classes,
+    check_two_weighted_classes,
+    combined_weights,
+    encode_labels,
+    per_class_weights,
+    validate_sample_weight,
+)
+from ._events import describe
+from ._fitted import Continuation, FittedNetwork, fitted_attributes
 from ._numerics import log_softmax, softmax
-from ._trainer import OptimizerSettings, Start, Trainer, TrainerConfig
-from ._training import ParameterLayout, TrainingData, logits_in_chunks
+from ._settings import (
+    EstimatorSettings,
+    OptimizerSettings,
+    TrainingSettings,
+    declared_fields,
+    parameters_section,
+    settings_from,
+)
+from ._trainer import Start, Trainer, TrainerConfig
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 _FEATURE_ATTRIBUTES = ("n_features_in_", "feature_names_in_")
-
-#: Parameters a ``partial_fit`` cannot change under a model it continues: the
-#: optimizer's state (moments, velocity, average) belongs to them.
-_OPTIMIZER_PARAMETERS = (
-    "solver",
-    "learning_rate",
-    "learning_rate_init",
-    "power_t",
-    "momentum",
-    "nesterovs_momentum",
-    "beta_1",
-    "beta_2",
-    "epsilon",
-    "average",
-)
 
 
 class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -62,72 +62,38 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
     and :class:`~skmnist.TwoLayerMLPClassifier`.
     """
 
-    _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "solver": [StrOptions({"sgd", "adam"})],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [
-            StrOptions({"auto"}),
-            Interval(Real, 0, None, closed="neither"),
-        ],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Real, {np.inf}),
-        ],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "monitor": [StrOptions({"loss", "accuracy"})],
-        "patience": [None, Interval(Integral, 1, None, closed="left")],
-        "patience_increase": [Interval(Real, 1, None, closed="left")],
-        "improvement_threshold": [Interval(Real, 0, 1, closed="right")],
-        "validation_frequency": [None, Interval(Integral, 1, None, closed="left")],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "warm_start": ["boolean"],
-        "average": ["boolean", Interval(Integral, 0, None, closed="left")],
-        "augment": [None, callable],
-        "verbose": ["verbose"],
-    }
-
+    #: The network class the estimator trains (its fields: the architecture).
+    _model_class = None
     #: MLPClassifier stops after *more than* n_iter_no_change bad epochs,
     #: SGDClassifier after that many.
     _n_iter_no_change_strict = True
+    #: Text an estimator adds to a shared parameter's documentation.
+    _parameter_notes = {}
 
-    # ------------------------------------------------------------------
-    # The subclass's part.
-    # ------------------------------------------------------------------
-    def _make_model(self):
-        """The model object the current parameters describe."""
-        raise NotImplementedError
+    def __init_subclass__(cls, **kwargs):
+        """Derive constraints and documentation from the declarations, once."""
+        super().__init_subclass__(**kwargs)
+        if cls._model_class is None:
+            return
+        declaring = (cls._model_class, OptimizerSettings, TrainingSettings)
+        declared = declared_fields(*declaring, EstimatorSettings)
+        signature = inspect.signature(cls.__init__)
+        names = [name for name in signature.parameters if name != "self"]
+        _check_signature(cls, names, declared)
+        cls._parameter_constraints = {
+            name: declared[name].metadata["constraints"] for name in names
+        }
+        #: What a partial_fit cannot change under a model it continues.
+        cls._fixed_parameters = tuple(
+            name
+            for name in names
+            if name in declared_fields(cls._model_class, OptimizerSettings)
+        )
+        if cls.__doc__ and "{parameters}" in cls.__doc__:
+            section = parameters_section(declared, signature, cls._parameter_notes)
+            section = textwrap.indent(section, "    ").lstrip()
+            cls.__doc__ = cls.__doc__.replace("{parameters}", section)
 
-    def _fitted_params(self):
-        """Return ``(weights, biases)`` from the public fitted attributes."""
-        raise NotImplementedError
-
-    def _store_fitted_params(self, weights, biases):
-        """Set the public fitted attributes from (copies of) the arrays."""
-        raise NotImplementedError
-
-    def _param_block_names(self):
-        """Names of the weight and bias arrays, in the flat layout's order."""
-        raise NotImplementedError
-
-    # ------------------------------------------------------------------
-    # Public API
-    # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
         """Fit the model to data by minibatch gradient descent.
@@ -185,10 +151,12 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
         classes : array-like of shape (n_classes,), default=None
             Every label that will ever appear; required on the first call.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights, used as given (not rescaled per
-            call, so that chunks keep their relative weight). A call in which
-            every sample weighs 0 (after ``class_weight``) raises a
-            ``ValueError``.
+            Non-negative sample weights. After a weighted ``fit``, they are
+            scaled as that fit scaled its own (so that resuming a fit one
+            ``partial_fit`` per epoch reproduces it bit for bit); otherwise
+            used as given (not rescaled per call, so that chunks keep their
+            relative weight). A call in which every sample weighs 0 (after
+            ``class_weight``) raises a ``ValueError``.
 
         Returns
         -------
@@ -281,14 +249,47 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
         X = validate_data(
             self, X, accept_sparse="csr", dtype=_FLOAT_DTYPES, reset=False
         )
-        # The network the weights were trained as, whatever set_params did since.
-        model = model_from_spec(self._training_state["model"])
-        weights, biases = self._fitted_params()
-        dtype = np.result_type(X.dtype, weights[0].dtype)
-        logits = np.empty((X.shape[0], biases[-1].shape[0]), dtype=dtype)
-        for rows, chunk in logits_in_chunks(model, X, weights, biases, dtype):
-            logits[rows] = chunk
-        return logits
+        return self._trained_network().logits(X)
+
+    def _trained_network(self):
+        """The network the weights were trained as, whatever set_params did since.
+
+        Weights a user assigned to the public attributes (as MLPClassifier
+        users do) are taken in here, checked against the trained shapes.
+        """
+        return self._network.adopt(vars(self))
+
+    # ------------------------------------------------------------------
+    # Pickling: plain state, checked when loaded
+    # ------------------------------------------------------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "_network" not in state:
+            return state
+        network = self._trained_network()
+        for name in network.attributes():
+            state.pop(name, None)  # views: rebuilt from the network on load
+        state.pop("classes_", None)
+        state["_network"] = network.to_dict()
+        state["_continuation"] = self._continuation.to_dict()
+        return state
+
+    def __setstate__(self, state):
+        if "_network" in state:
+            state = dict(state)
+            network = FittedNetwork.from_dict(state["_network"])
+            state["_network"] = network
+            state["_continuation"] = Continuation.from_dict(
+                state["_continuation"], network
+            )
+            state["classes_"] = network.classes
+            state.update(network.attributes())
+        elif "_training_state" in state:
+            raise ValueError(
+                "This model was saved by skmnist < 0.3.0, whose saved state this "
+                "version cannot read. Refit it with this version and save it again."
+            )
+        super().__setstate__(state)
 
     # ------------------------------------------------------------------
     # Training
@@ -302,21 +303,37 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
             if name in self.__dict__
         }
         try:
-            result, model, classes_ = self._train(
-                X, y, sample_weight, validation, incremental, classes
-            )
+            result = self._train(X, y, sample_weight, validation, incremental, classes)
         except BaseException:
             for name in _FEATURE_ATTRIBUTES:
                 self.__dict__.pop(name, None)
             self.__dict__.update(saved)
             raise
-        self._assign(result, model, classes_)
-        self._warn_about(result.history)
+        self.__dict__.update(
+            fitted_attributes(result.network, result.continuation, result.history)
+        )
+        self._warn_about(result)
+        if result.failure is not None:
+            # The model trained so far is kept (see the warning); the error
+            # still reaches the caller.
+            raise result.failure.error
         return self
 
-    def _warn_about(self, history):
-        name = type(self).__name__
-        if history.interrupted:
+    def _warn_about(self, result):
+        name, history = type(self).__name__, result.history
+        if result.failure is not None:
+            restored = ""
+            if history.restored_epoch is not None:
+                restored = f", with the weights of epoch {history.restored_epoch}"
+            warnings.warn(
+                f"{describe(result.failure.listener)} raised "
+                f"{type(result.failure.error).__name__} during training: {name} "
+                f"stopped and keeps the model trained so far ({history.n_iter} "
+                f"epochs{restored}). The error follows.",
+                UserWarning,
+                stacklevel=5,
+            )
+        elif history.interrupted:
             # As MLPClassifier: Ctrl-C ends training, and the model so far is kept.
             warnings.warn(
                 f"Training interrupted by user: {name} keeps the model trained so "
@@ -345,153 +362,75 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
             )
         classes_ = self._fitted_classes(y, incremental, classes)
         per_class = self._per_class_weights(y, classes_, incremental)
-        data = self._training_data(
-            X, y, sample_weight, classes_, per_class, incremental
-        )
+        data = self._training_data(X, y, sample_weight, classes_, per_class, incremental)
         X_val, y_val = validation
         held_out = None
         if X_val is not None:
             held_out = self._validation_data(X_val, y_val, classes_, per_class, X.dtype)
-        model = self._make_model()
-        start = self._start(model, incremental, X.shape[1], classes_.size)
+        model = self._model_class(**self._architecture())
+        config = self._trainer_config()
+        start = self._start(model, incremental, X.shape[1])
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        listeners = self._listeners(model, classes_, X, y, sample_weight, incremental)
-        trainer = Trainer(self._trainer_config(), model, listeners)
-        result = trainer.train(data, classes_.size, seed, held_out, start)
-        return result, model, classes_
-
-    def _assign(self, result, model, classes_):
-        """Set every fitted attribute from a successful training call."""
-        n_features = self.n_features_in_
-        layout = ParameterLayout(*model.layer_shapes(n_features, classes_.size))
-        self._store_fitted_params(*layout.views(result.solution))
-        self.classes_ = classes_
-        self._training_state = {
-            "model": model.spec,
-            "fixed": {name: self.get_params()[name] for name in _OPTIMIZER_PARAMETERS},
-            **result.state,
-        }
-        history = result.history
-        self.n_iter_ = history.n_iter
-        self.t_ = history.t
-        self.loss_curve_ = history.loss_curve
-        self.loss_ = history.loss
-        self.best_loss_ = history.best_loss
-        self.validation_scores_ = history.validation_scores
-        self.validation_loss_curve_ = history.validation_loss_curve
-        self.best_validation_score_ = history.best_validation_score
-        self.best_validation_loss_ = history.best_validation_loss
+        listeners = callback_listeners(
+            self, classes_, X, y, sample_weight, incremental
+        )
+        trainer = Trainer(config, model, listeners)
+        return trainer.train(data, classes_, seed, held_out, start, incremental)
 
     def _is_trained(self):
-        return hasattr(self, "_training_state")
+        return hasattr(self, "_network")
 
-    def _listeners(self, model, classes_, X, y, sample_weight, incremental):
-        """Objects the trainer tells about each epoch: scikit-learn's callbacks.
-
-        None on a scikit-learn without ``sklearn.callback`` (< 1.9).
-        """
-        return callback_listeners(
-            self, model, classes_, X, y, sample_weight, incremental
-        )
+    def _architecture(self):
+        params = self.get_params(deep=False)
+        return {f.name: params[f.name] for f in dataclasses.fields(self._model_class)}
 
     def _trainer_config(self):
-        average = self.average
+        params = self.get_params(deep=False)
+        average = params["average"]
         if isinstance(average, (bool, np.bool_)):
             average = bool(average)
+        params["average"] = average if average else False
+        training = settings_from(TrainingSettings, params)
+        if training.patience is not None and training.validation_frequency is not None:
+            if training.validation_frequency > training.patience:
+                raise ValueError(
+                    f"validation_frequency={training.validation_frequency} is larger "
+                    f"than patience={training.patience}: the patience would run out "
+                    "before the first validation check. Lower validation_frequency "
+                    "or raise patience."
+                )
         return TrainerConfig(
-            optimizer=OptimizerSettings(
-                solver=self.solver,
-                learning_rate_init=self.learning_rate_init,
-                schedule=self.learning_rate,
-                power_t=self.power_t,
-                momentum=self.momentum,
-                nesterovs_momentum=self.nesterovs_momentum,
-                beta_1=self.beta_1,
-                beta_2=self.beta_2,
-                epsilon=self.epsilon,
-            ),
-            alpha=self.alpha,
-            batch_size=self.batch_size,
-            max_iter=self.max_iter,
-            shuffle=self.shuffle,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
+            optimizer=settings_from(OptimizerSettings, params),
+            training=training,
             n_iter_no_change_strict=self._n_iter_no_change_strict,
-            early_stopping=self.early_stopping,
-            validation_fraction=self.validation_fraction,
-            monitor=self.monitor,
-            patience=self.patience,
-            patience_increase=self.patience_increase,
-            improvement_threshold=self.improvement_threshold,
-            validation_frequency=self._checked_validation_frequency(),
-            dropout=getattr(self, "dropout", 0.0),
-            average=average if average else False,
-            augment=self.augment,
-            verbose=self.verbose,
         )
 
-    def _checked_validation_frequency(self):
-        frequency = self.validation_frequency
-        if self.patience is not None and frequency is not None:
-            if frequency > self.patience:
-                raise ValueError(
-                    f"validation_frequency={frequency} is larger than "
-                    f"patience={self.patience}: the patience would run out before "
-                    "the first validation check. Lower validation_frequency or "
-                    "raise patience."
-                )
-        return frequency
-
-    def _start(self, model, incremental, n_features, n_classes):
+    def _start(self, model, incremental, n_features):
         """Where this call continues from: nothing, the weights, or everything."""
         warm = self.warm_start and not incremental and self._is_trained()
         if not (warm or (incremental and self._is_trained())):
-            return Start(incremental=incremental)
-        self._check_same_network(model, continuing=incremental)
-        state = self._training_state
-        layout = ParameterLayout(*model.layer_shapes(n_features, n_classes))
-        weights, biases = self._fitted_params()
-        params = layout.pack(weights, biases, weights[0].dtype)
-        if params is None:
+            return None
+        network = self._trained_network()
+        self._check_same_network(network, continuing=incremental)
+        if network.n_features != n_features:
             raise ValueError(
-                "warm_start=True cannot reuse the previous fit: its parameters do "
-                "not match this data's number of features or classes. Set "
+                "warm_start=True cannot reuse the previous fit: it was trained on "
+                f"{network.n_features} features, this data has {n_features}. Set "
                 "warm_start=False."
             )
-        if not incremental:
-            # A warm start continues the weights with a fresh optimizer, as
-            # MLPClassifier does; only the sample count (for "invscaling") and
-            # the loss curve go on.
-            return Start(
-                params=params,
-                t=self.t_,
-                n_updates=state["n_updates"],
-                loss_curve=list(self.loss_curve_),
-            )
-        return Start(
-            params=params if state["iterate"] is None else state["iterate"],
-            solution=params,
-            state=state,
-            t=self.t_,
-            n_updates=state["n_updates"],
-            loss_curve=list(self.loss_curve_),
-            incremental=True,
-        )
+        return Start(network, self._continuation, resume=incremental)
 
-    def _check_same_network(self, model, continuing):
+    def _check_same_network(self, network, continuing):
         """Refuse to continue a model under parameters that no longer describe it."""
-        trained = self._training_state
-        changed = [
-            name
-            for name, value in model.spec.items()
-            if trained["model"].get(name) != value
-        ]
+        params = self.get_params(deep=False)
+        changed = network.changed_parameters(params)
         if continuing:
-            current = self.get_params()
+            trained = self._continuation.optimizer_settings or {}
+            current = dataclasses.asdict(settings_from(OptimizerSettings, params))
             changed += [
                 name
-                for name in _OPTIMIZER_PARAMETERS
-                if not _same_value(current[name], trained["fixed"][name])
+                for name in self._fixed_parameters
+                if name in trained and not _same_value(current[name], trained[name])
             ]
         if changed:
             how = "partial_fit" if continuing else "a warm-started fit"
@@ -503,8 +442,21 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                 "parameters back."
             )
 
+    def _check_trained_architecture(self, purpose):
+        """Refuse ``purpose`` (an export, a check) when set_params changed the network."""
+        check_is_fitted(self)
+        changed = self._network.changed_parameters(self.get_params(deep=False))
+        if changed:
+            raise ValueError(
+                f"{', '.join(changed)} changed since the model was trained, so "
+                f"{purpose} would describe a network that was never trained. Set "
+                "the parameters back, or refit."
+            )
+        return self._trained_network()
+
     def _fitted_classes(self, y, incremental, classes):
         """Return the classes this call trains: new ones, or the fitted ones."""
+        owner = type(self).__name__
         if incremental and not self._is_trained():
             if classes is None:
                 raise ValueError(
@@ -512,7 +464,7 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                     "every label the model will ever see, e.g. "
                     "classes=np.arange(10)."
                 )
-            return _at_least_two(np.unique(column_or_1d(classes)), type(self))
+            return at_least_two_classes(np.unique(column_or_1d(classes)), owner)
         if incremental:
             if classes is not None and not np.array_equal(
                 self.classes_, np.unique(classes)
@@ -522,7 +474,7 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                     f"first partial_fit call {self.classes_!r}."
                 )
             return self.classes_
-        classes_ = _at_least_two(np.unique(y), type(self))
+        classes_ = at_least_two_classes(np.unique(y), owner)
         if self.warm_start and self._is_trained():
             if not np.array_equal(classes_, self.classes_):
                 raise ValueError(
@@ -531,24 +483,37 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                 )
         return classes_
 
+    def _per_class_weights(self, y, classes_, incremental):
+        """``class_weight`` as a float64 array in the order of ``classes_``, or None."""
+        if incremental and self.class_weight == "balanced":
+            fitted = getattr(self, "_continuation", None)
+            if fitted is not None and fitted.class_weights is not None:
+                # Resuming a fit: its frequencies, so that it goes on as it was.
+                return fitted.class_weights
+            raise ValueError(
+                "class_weight='balanced' is not supported by a partial_fit that "
+                "does not continue a fit: one batch does not tell the class "
+                "frequencies. Compute them on all the data with "
+                "sklearn.utils.class_weight.compute_class_weight and pass a dict."
+            )
+        return per_class_weights(self.class_weight, classes_, y)
+
     def _training_data(self, X, y, sample_weight, classes_, per_class, incremental):
         """Encode labels; combine sample and class weights; drop zero weights.
 
-        Weights are combined in float64 and stay so: the trainer normalises
-        them before any cast, so that no finite weight overflows or vanishes
-        on the way.
+        Weights are combined in float64 and stay so: the trainer scales them
+        before any cast, so that no finite weight overflows or vanishes.
         """
-        y_encoded = _encode_known_labels(y, classes_)
-        weight = None
+        y_encoded = encode_labels(y, classes_)
         if sample_weight is not None:
-            weight = _validate_sample_weight(sample_weight, X)
-        if per_class is not None:
-            factor = per_class[y_encoded]
-            weight = factor if weight is None else weight * factor
+            sample_weight = validate_sample_weight(sample_weight, X)
+        weight = combined_weights(y_encoded, sample_weight, per_class)
         if weight is not None:
             positive = weight > 0
             if not incremental:
-                _check_two_weighted_classes(y_encoded[positive], classes_, type(self))
+                check_two_weighted_classes(
+                    y_encoded[positive], classes_, type(self).__name__
+                )
             elif not positive.any():
                 # E.g. a chunk of classes whose class_weight is 0: an empty
                 # batch would fail obscurely.
@@ -559,33 +524,8 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                     "the call."
                 )
             if not positive.all():
-                X, y_encoded, weight = (
-                    X[positive],
-                    y_encoded[positive],
-                    weight[positive],
-                )
-        # The weights stay float64: the trainer scales and casts them once it
-        # knows which samples train.
-        return TrainingData(X, y_encoded, weight)
-
-    def _per_class_weights(self, y, classes_, incremental):
-        """``class_weight`` as a float64 array in the order of ``classes_``, or None."""
-        if self.class_weight is None:
-            return None
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: one batch "
-                "does not tell the class frequencies. Compute them on all the data "
-                "with sklearn.utils.class_weight.compute_class_weight and pass a "
-                "dict."
-            )
-        if isinstance(self.class_weight, dict):
-            _validate_class_weight(self.class_weight)
-        per_class = compute_class_weight(self.class_weight, classes=classes_, y=y)
-        # Checked on every class, not on the dict alone: a class the dict
-        # leaves out weighs 1, so {0: 0.0} is fine while all zeros is not.
-        _check_weights(per_class, "class_weight")
-        return per_class
+                X, y_encoded, weight = X[positive], y_encoded[positive], weight[positive]
+        return TrainingData(X, y_encoded, weight, class_weights=per_class)
 
     def _validation_data(self, X_val, y_val, classes_, per_class, dtype):
         X_val = validate_data(
@@ -597,7 +537,7 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                 f"y_val must have shape ({X_val.shape[0]},) to match X_val; "
                 f"got {y_val.shape}."
             )
-        y_encoded = _encode_known_labels(y_val, classes_, source="y_val")
+        y_encoded = encode_labels(y_val, classes_, source="y_val")
         # Scored as the training data is weighted ("balanced": by the
         # training frequencies).
         weight = None if per_class is None else per_class[y_encoded]
@@ -610,78 +550,25 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
         return TrainingData(X_val, y_encoded, weight)
 
 
+def _check_signature(cls, names, declared):
+    """Every parameter of ``cls`` declared, and every required one present."""
+    undeclared = sorted(set(names) - set(declared))
+    if undeclared:
+        raise TypeError(
+            f"{cls.__name__}.__init__ has parameters {undeclared} that no settings "
+            "dataclass declares (skmnist._settings): declare each one there."
+        )
+    required = {
+        name for name, f in declared.items() if f.default is dataclasses.MISSING
+    }
+    missing = sorted(required - set(names))
+    if missing:
+        raise TypeError(
+            f"{cls.__name__}.__init__ lacks the declared parameters {missing}."
+        )
+
+
 def _same_value(a, b):
     if isinstance(a, str) or isinstance(b, str):
         return a == b
     return bool(np.all(a == b))
-
-
-def _at_least_two(classes_, estimator_class):
-    if classes_.size < 2:
-        raise ValueError(
-            f"{estimator_class.__name__} needs samples of at least 2 classes; got "
-            f"only {classes_!r}. A classifier cannot learn from one class: check "
-            "the labels."
-        )
-    return classes_
-
-
-def _check_two_weighted_classes(y_encoded, classes_, estimator_class):
-    present = np.unique(y_encoded)
-    if present.size < 2:
-        which = "none has"
-        if present.size:
-            which = f"only class {classes_[present]!r} has any"
-        raise ValueError(
-            f"{estimator_class.__name__} needs samples of at least 2 classes with "
-            f"positive weight; {which}. A classifier cannot learn from one class: "
-            "check the sample and class weights."
-        )
-
-
-def _encode_known_labels(y, classes, source="y"):
-    """Map labels to their index in ``classes``; refuse unknown labels."""
-    encoded = np.searchsorted(classes, y)
-    encoded[encoded == classes.size] = 0
-    unknown = classes[encoded] != y
-    if np.any(unknown):
-        hint = (
-            "pass every label in `classes` on the first partial_fit call"
-            if source == "y"
-            else "the validation set may only hold labels of y"
-        )
-        raise ValueError(
-            f"{source} contains labels {np.unique(y[unknown])!r} that are not among "
-            f"the classes {classes!r}; {hint}."
-        )
-    return encoded
-
-
-def _validate_sample_weight(sample_weight, X):
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    _check_weights(sample_weight, "sample_weight")
-    return sample_weight
-
-
-def _validate_class_weight(class_weight):
-    """Every value of the dict finite and non-negative (even unused ones)."""
-    values = np.array(list(class_weight.values()), dtype=np.float64)
-    _check_weight_values(values, "class_weight")
-
-
-def _check_weights(weights, name):
-    _check_weight_values(weights, name)
-    if not np.any(weights > 0):
-        raise ValueError(
-            f"{name} must contain at least one positive weight: with every weight "
-            "zero there is nothing to learn from."
-        )
-
-
-def _check_weight_values(weights, name):
-    if not np.all(np.isfinite(weights)):
-        raise ValueError(f"{name} contains NaN or infinity; give finite weights.")
-    if np.any(weights < 0):
-        raise ValueError(
-            f"{name} must be non-negative; got a minimum of {weights.min()}."
-        )

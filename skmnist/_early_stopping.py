@@ -1,7 +1,10 @@
-"""Stopping rules: when to check a quantity, and when to stop on what it shows.
+"""Stopping rules and validation scores: listeners of the fit (see ``_events``).
 
-Both rules serve the trainer through one interface, applied to a quantity
-where lower is better (a loss, or one minus an accuracy):
+A rule is a :class:`StoppingRule`: a listener that, when a check is due,
+reads a quantity where lower is better (the training loss, or the validation
+loss or error), keeps the best parameters when that quantity is the
+validation's, and stops the fit when the rule says. A new rule is one
+subclass here, defining:
 
 ``is_due(n_batches, end_of_epoch)``
     whether a check is due after the ``n_batches``-th minibatch of the fit;
@@ -10,10 +13,14 @@ where lower is better (a loss, or one minus an accuracy):
 ``should_stop(n_batches)``
     whether training should end now;
 ``postpone()``
-    asked when the rule wants to stop but the "adaptive" schedule has just
-    lowered the step: return True to go on (the rule starts counting again);
+    whether the rule can go on after the "adaptive" schedule lowers the
+    step (and start counting again), instead of stopping; None if it never
+    can;
 ``reason``
     one sentence saying why the rule stopped training.
+
+:class:`HeldOutScores` is the one place a validation set is scored: every
+epoch when it only records, or at the rule's checks when a rule watches it.
 
 ``NoImprovementRule`` is scikit-learn's: count the epochs that fail to beat
 the best value by ``tol``. ``PatienceRule`` is the Theano tutorial's: a
@@ -21,6 +28,8 @@ budget of minibatches that grows whenever validation improves markedly.
 """
 
 import numpy as np
+
+from ._events import Listener
 
 #: Values closer than this (relative) count as equal: a weighted accuracy
 #: computed from weights ``k`` or from ``k`` repeated rows differs in its last
@@ -35,7 +44,102 @@ def is_better(value, best):
     return value < best - ROUNDING * max(1.0, abs(best))
 
 
-class NoImprovementRule:
+class StoppingRule(Listener):
+    """What every rule does on the fit's events; subclasses decide when and why.
+
+    Parameters
+    ----------
+    quantity : TrainingLoss or HeldOutScores
+        What is checked: ``quantity.value(fit)``, lower is better.
+    """
+
+    quantity = None
+
+    def watch(self, quantity):
+        self.quantity = quantity
+        return self
+
+    def on_batch_end(self, fit):
+        if not fit.last_batch and self.is_due(fit.n_batches, end_of_epoch=False):
+            self._check(fit)
+
+    def on_epoch_end(self, fit):
+        if not fit.stopping and self.is_due(fit.n_batches, end_of_epoch=True):
+            self._check(fit)
+
+    def _check(self, fit):
+        value = self.quantity.value(fit)
+        if self.update(value, fit.n_batches) and self.quantity.keeps_best:
+            fit.keep_as_best(self.quantity.latest())
+        if not self.should_stop(fit.n_batches):
+            return
+        # The "adaptive" schedule lowers the step instead of stopping, for
+        # a rule that can start counting again.
+        if self.postpone is not None and fit.reduce_step_on_plateau():
+            self.postpone()
+            return
+        fit.stop(self.reason)
+
+
+class TrainingLoss:
+    """The quantity of a rule that watches the training loss of each epoch."""
+
+    keeps_best = False
+    name = "training loss"
+
+    def value(self, fit):
+        return fit.history.loss
+
+
+class HeldOutScores(Listener):
+    """Scores the current solution on a validation set and records it.
+
+    Parameters
+    ----------
+    evaluate : Evaluator
+        Mean loss and accuracy of a flat solution on the validation set.
+    monitor : {"loss", "accuracy"}
+        Which of them a rule watches.
+    watched : bool
+        True when a rule checks this quantity (and so decides when it is
+        scored); False to score it once an epoch, for the record.
+    """
+
+    keeps_best = True
+
+    def __init__(self, evaluate, monitor, watched):
+        self.evaluate = evaluate
+        self.monitor = monitor
+        self.watched = watched
+        self.name = f"validation {monitor}"
+
+    def on_train_begin(self, fit):
+        self.history = fit.history
+        fit.history.validation_scores = []
+        fit.history.validation_loss_curve = []
+
+    def on_epoch_end(self, fit):
+        if not self.watched:
+            self.value(fit)
+
+    def value(self, fit):
+        """Score and record the current solution; return the monitored value."""
+        loss, accuracy = self.evaluate(fit.solution())
+        self.history.validation_loss_curve.append(loss)
+        self.history.validation_scores.append(accuracy)
+        if self.monitor == "loss":
+            return loss if np.isfinite(loss) else np.inf
+        return 1.0 - accuracy
+
+    def latest(self):
+        """The last ``(loss, accuracy)`` recorded."""
+        return (
+            self.history.validation_loss_curve[-1],
+            self.history.validation_scores[-1],
+        )
+
+
+class NoImprovementRule(StoppingRule):
     """Stop after too many epochs in a row without improving by ``tol``.
 
     Parameters
@@ -48,15 +152,12 @@ class NoImprovementRule:
     strict : bool
         MLPClassifier's count: stop when *more than* ``n_iter_no_change``
         epochs failed. Otherwise SGDClassifier's: stop when that many did.
-    quantity : str
-        What is checked, for :attr:`reason` ("training loss", ...).
     """
 
-    def __init__(self, tol, n_iter_no_change, strict, quantity):
+    def __init__(self, tol, n_iter_no_change, strict):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.strict = strict
-        self.quantity = quantity
         self.best = np.inf
         self.n_bad_checks = 0
 
@@ -80,17 +181,16 @@ class NoImprovementRule:
 
     def postpone(self):
         self.n_bad_checks = 0
-        return True
 
     @property
     def reason(self):
         return (
-            f"the {self.quantity} did not improve by more than tol={self.tol:g} "
+            f"the {self.quantity.name} did not improve by more than tol={self.tol:g} "
             f"for {self.n_bad_checks} consecutive epochs"
         )
 
 
-class PatienceRule:
+class PatienceRule(StoppingRule):
     """The Theano tutorial's patience: stop once ``iteration >= patience``.
 
     Parameters
@@ -104,8 +204,6 @@ class PatienceRule:
         A value below ``best * improvement_threshold`` is a marked improvement.
     validation_frequency : int
         Minibatches between checks.
-    quantity : str
-        What is checked, for :attr:`reason`.
 
     Notes
     -----
@@ -124,13 +222,11 @@ class PatienceRule:
         patience_increase,
         improvement_threshold,
         validation_frequency,
-        quantity,
     ):
         self.patience = patience
         self.patience_increase = patience_increase
         self.improvement_threshold = improvement_threshold
         self.validation_frequency = validation_frequency
-        self.quantity = quantity
         self.best = np.inf
 
     def is_due(self, n_batches, end_of_epoch):
@@ -152,8 +248,8 @@ class PatienceRule:
     def should_stop(self, n_batches):
         return self._ran_out(n_batches)
 
-    def postpone(self):
-        return False
+    # The tutorial's rule has a fixed budget: no schedule can postpone it.
+    postpone = None
 
     def _ran_out(self, n_batches):
         return self.patience <= n_batches - 1
@@ -162,24 +258,27 @@ class PatienceRule:
     def reason(self):
         return (
             f"the patience of {self.patience:g} minibatches ran out (the "
-            f"{self.quantity} "
+            f"{self.quantity.name} "
             f"last improved markedly before that)"
         )
 
 
-class NeverStop:
-    """No rule at all: ``partial_fit`` trains one pass whatever happens."""
+def stopping_rule(settings, strict, n_batches, validation):
+    """The rule that decides when a ``fit`` stops, watching what it should.
 
-    reason = "one pass of partial_fit"
-
-    def is_due(self, n_batches, end_of_epoch):
-        return False
-
-    def update(self, value, n_batches):
-        return False
-
-    def should_stop(self, n_batches):
-        return False
-
-    def postpone(self):
-        return False
+    ``validation`` is the :class:`HeldOutScores` to watch, or None to watch
+    the training loss.
+    """
+    if validation is not None and settings.patience is not None:
+        frequency = settings.validation_frequency or max(
+            1, min(n_batches, settings.patience // 2)
+        )
+        rule = PatienceRule(
+            settings.patience,
+            settings.patience_increase,
+            settings.improvement_threshold,
+            frequency,
+        )
+    else:
+        rule = NoImprovementRule(settings.tol, settings.n_iter_no_change, strict)
+    return rule.watch(validation if validation is not None else TrainingLoss())

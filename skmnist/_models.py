@@ -5,15 +5,22 @@ and bias arrays it has, how they start, how a batch goes forward to logits and
 how the gradient of the logits comes back to its parameters. Everything else
 (losses, optimizers, minibatches, stopping) belongs to the trainer.
 
-A model is fixed when its weights are created: ``spec`` records what it is, so
-that a later ``partial_fit`` can tell whether the estimator's parameters
-still describe the network it is about to continue.
+A model is fixed when its weights are created: ``spec()`` records what it is,
+so that a later ``partial_fit`` can tell whether the estimator's parameters
+still describe the network it is about to continue. Its architecture
+parameters are declared here, as the fields of its dataclass (see
+:mod:`skmnist._settings`), and it names the public attributes its weights
+are published as.
 """
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from numbers import Integral
 
+from ._settings import hyperparameter
 from ._numerics import (
     ACTIVATIONS,
     activation_backward_,
@@ -23,6 +30,7 @@ from ._numerics import (
 )
 
 
+@dataclasses.dataclass(frozen=True)
 class SoftmaxModel:
     """One linear layer and a softmax: multinomial logistic regression.
 
@@ -30,7 +38,22 @@ class SoftmaxModel:
     layout of scikit-learn's linear models' ``coef_``.
     """
 
-    spec = {"model": "softmax"}
+    spec_type = "softmax"
+    block_names = ("coef_", "intercept_")
+
+    def spec(self):
+        """The architecture parameters, by name."""
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def fitted_attributes(weights, biases):
+        """The public fitted attributes that publish the weights (views)."""
+        return {"coef_": weights[0], "intercept_": biases[0]}
+
+    @staticmethod
+    def weights_from(attributes):
+        """``(weights, biases)`` as read back from the public attributes."""
+        return [attributes["coef_"]], [attributes["intercept_"]]
 
     def layer_shapes(self, n_features, n_classes):
         """Return ``(weight_shapes, bias_shapes)``."""
@@ -74,33 +97,53 @@ class SoftmaxModel:
         column_sums(dlogits, bias_grads[0])
 
 
+@dataclasses.dataclass(frozen=True)
 class OneHiddenLayerModel:
     """A hidden layer of ``n_hidden`` units, then a softmax output.
 
     Weights are stored as MLPClassifier stores them: ``W1`` of shape
     ``(n_features, n_hidden)`` and ``W2`` of shape ``(n_hidden, n_classes)``.
-
-    Parameters
-    ----------
-    n_hidden : int
-        Units in the hidden layer.
-    activation : {"relu", "logistic", "tanh", "identity"}
-        Hidden-layer activation.
     """
 
-    def __init__(self, n_hidden, activation):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}")
-        self.n_hidden = int(n_hidden)
-        self.activation = activation
+    n_hidden: int = hyperparameter(
+        [Interval(Integral, 1, None, closed="left")],
+        "int",
+        "Units in the hidden layer.",
+    )
+    activation: str = hyperparameter(
+        [StrOptions(set(ACTIVATIONS))],
+        "{" + ", ".join(repr(name) for name in ACTIVATIONS) + "}",
+        "Hidden-layer activation, named as in MLPClassifier; 'leaky_relu' is "
+        "``max(z, 0.01 z)``.",
+    )
 
-    @property
+    spec_type = "one_hidden_layer"
+    block_names = ("coefs_[0]", "coefs_[1]", "intercepts_[0]", "intercepts_[1]")
+
+    def __post_init__(self):
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {self.activation!r}")
+        object.__setattr__(self, "n_hidden", int(self.n_hidden))
+
     def spec(self):
+        """The architecture parameters, by name."""
+        return dataclasses.asdict(self)
+
+    @staticmethod
+    def fitted_attributes(weights, biases):
+        """The public fitted attributes that publish the weights (views)."""
         return {
-            "model": "one_hidden_layer",
-            "n_hidden": self.n_hidden,
-            "activation": self.activation,
+            "coefs_": list(weights),
+            "intercepts_": list(biases),
+            "n_layers_": 3,
+            "n_outputs_": weights[1].shape[1],
+            "out_activation_": "softmax",
         }
+
+    @staticmethod
+    def weights_from(attributes):
+        """``(weights, biases)`` as read back from the public attributes."""
+        return list(attributes["coefs_"]), list(attributes["intercepts_"])
 
     def layer_shapes(self, n_features, n_classes):
         """Return ``(weight_shapes, bias_shapes)``."""
@@ -198,11 +241,21 @@ class OneHiddenLayerModel:
         matmul(X.T, hidden_grad, out=weight_grads[0])
 
 
-def model_from_spec(spec):
-    """Rebuild the model a ``spec`` dictionary describes."""
-    if spec["model"] == "softmax":
-        return SoftmaxModel()
-    return OneHiddenLayerModel(spec["n_hidden"], spec["activation"])
+MODEL_TYPES = {model.spec_type: model for model in (SoftmaxModel, OneHiddenLayerModel)}
+
+
+def model_from_spec(spec_type, spec):
+    """Rebuild the model ``spec`` describes, refusing what no model accepts."""
+    model_class = MODEL_TYPES.get(spec_type)
+    if model_class is None or not isinstance(spec, dict):
+        raise ValueError(f"The saved model's architecture {spec_type!r} is unknown.")
+    try:
+        model = model_class(**spec)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"The saved model's architecture {spec!r} is invalid: {exc}")
+    if getattr(model, "n_hidden", 1) < 1:
+        raise ValueError(f"The saved model's architecture {spec!r} is invalid.")
+    return model
 
 
 def _init_bound(activation, fan_in, fan_out):
@@ -211,7 +264,7 @@ def _init_bound(activation, fan_in, fan_out):
     He et al. (2015) for ReLU, Glorot & Bengio (2010) otherwise, with their
     factor 4 for the logistic sigmoid, whose slope at 0 is 1/4.
     """
-    if activation == "relu":
+    if activation in ("relu", "leaky_relu"):
         return np.sqrt(6.0 / fan_in)
     bound = np.sqrt(6.0 / (fan_in + fan_out))
     return 4 * bound if activation == "logistic" else bound

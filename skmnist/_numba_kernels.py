@@ -21,7 +21,7 @@ from numba import njit
 _jit = njit(cache=True, nogil=True, error_model="numpy")
 
 # Which activation ``_backward`` differentiates (numba specializes on it).
-_IDENTITY, _RELU, _LOGISTIC, _TANH = range(4)
+_IDENTITY, _RELU, _LOGISTIC, _TANH, _LEAKY_RELU = range(5)
 
 
 @_jit
@@ -66,7 +66,7 @@ def column_sums(a, out):
 
 
 @_jit
-def bias_relu(z, bias, one):
+def bias_relu(z, bias, one, slope):
     """``z = max(z + bias, 0)``; NaN stays NaN, as with ``np.maximum``."""
     zero = one - one
     for i in range(z.shape[0]):
@@ -76,7 +76,17 @@ def bias_relu(z, bias, one):
 
 
 @_jit
-def bias_logistic(z, bias, one):
+def bias_leaky_relu(z, bias, one, slope):
+    """``z = max(z + bias, slope * (z + bias))`` (``slope`` < 1)."""
+    zero = one - one
+    for i in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            value = z[i, j] + bias[j]
+            z[i, j] = value * slope if value < zero else value
+
+
+@_jit
+def bias_logistic(z, bias, one, slope):
     """``z = 1 / (1 + exp(-(z + bias)))``, never overflowing."""
     zero = one - one
     for i in range(z.shape[0]):
@@ -91,7 +101,7 @@ def bias_logistic(z, bias, one):
 
 
 @_jit
-def bias_tanh(z, bias, one):
+def bias_tanh(z, bias, one, slope):
     """``z = tanh(z + bias)``."""
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
@@ -99,7 +109,7 @@ def bias_tanh(z, bias, one):
 
 
 @_jit
-def bias_identity(z, bias, one):
+def bias_identity(z, bias, one, slope):
     """``z += bias``."""
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
@@ -107,27 +117,32 @@ def bias_identity(z, bias, one):
 
 
 @_jit
-def identity_backward(h, grad, multipliers, bias_grad, one):
-    _backward(h, grad, multipliers, bias_grad, one, _IDENTITY)
+def identity_backward(h, grad, multipliers, bias_grad, one, slope):
+    _backward(h, grad, multipliers, bias_grad, one, slope, _IDENTITY)
 
 
 @_jit
-def relu_backward(h, grad, multipliers, bias_grad, one):
-    _backward(h, grad, multipliers, bias_grad, one, _RELU)
+def relu_backward(h, grad, multipliers, bias_grad, one, slope):
+    _backward(h, grad, multipliers, bias_grad, one, slope, _RELU)
 
 
 @_jit
-def logistic_backward(h, grad, multipliers, bias_grad, one):
-    _backward(h, grad, multipliers, bias_grad, one, _LOGISTIC)
+def logistic_backward(h, grad, multipliers, bias_grad, one, slope):
+    _backward(h, grad, multipliers, bias_grad, one, slope, _LOGISTIC)
 
 
 @_jit
-def tanh_backward(h, grad, multipliers, bias_grad, one):
-    _backward(h, grad, multipliers, bias_grad, one, _TANH)
+def tanh_backward(h, grad, multipliers, bias_grad, one, slope):
+    _backward(h, grad, multipliers, bias_grad, one, slope, _TANH)
+
+
+@_jit
+def leaky_relu_backward(h, grad, multipliers, bias_grad, one, slope):
+    _backward(h, grad, multipliers, bias_grad, one, slope, _LEAKY_RELU)
 
 
 @njit(inline="always")
-def _backward(h, grad, multipliers, bias_grad, one, activation):
+def _backward(h, grad, multipliers, bias_grad, one, slope, activation):
     """``grad *= multipliers * slope(h)``, then ``bias_grad`` = its column sums.
 
     ``multipliers`` (dropout's factors) may be None; the slope is read off
@@ -142,6 +157,8 @@ def _backward(h, grad, multipliers, bias_grad, one, activation):
                 g *= multipliers[i, j]
             if activation == _RELU:
                 g *= one if h[i, j] > zero else zero
+            elif activation == _LEAKY_RELU:
+                g *= one if h[i, j] > zero else slope
             elif activation == _LOGISTIC:
                 g *= h[i, j] * (one - h[i, j])
             elif activation == _TANH:
@@ -196,6 +213,7 @@ def softmax_cross_entropy(logits, y, sample_weight, scale):
 #: activation name -> (bias + activation in place, backward in place)
 ACTIVATIONS = {
     "relu": (bias_relu, relu_backward),
+    "leaky_relu": (bias_leaky_relu, leaky_relu_backward),
     "logistic": (bias_logistic, logistic_backward),
     "tanh": (bias_tanh, tanh_backward),
     "identity": (bias_identity, identity_backward),

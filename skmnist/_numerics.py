@@ -72,10 +72,32 @@ def softmax_nll_(logits, y, label_entries=None):
     return nll
 
 
+def _check_bias(bias, z):
+    """The compiled loops index ``bias[j]`` for every column of ``z``."""
+    if bias.shape != (z.shape[1],) or z.shape[0] and z.ndim != 2:
+        raise ValueError(
+            f"a bias of shape {bias.shape} does not fit a layer of shape {z.shape}"
+        )
+
+
+def _check_labels(logits, y, sample_weight):
+    """The compiled loss indexes ``y[i]``, ``sample_weight[i]`` and ``logits[i, y[i]]``."""
+    n_rows, n_classes = logits.shape
+    if y.shape != (n_rows,) or (
+        sample_weight is not None and sample_weight.shape != (n_rows,)
+    ):
+        raise ValueError(
+            f"labels {y.shape} and weights do not match the {n_rows} rows of logits"
+        )
+    if n_rows and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"encoded labels must lie in [0, {n_classes})")
+
+
 def column_sums(a, out):
     """Write the column sums of the 2-D array ``a`` into ``out``."""
     kernels = compiled_kernels()
     if kernels is not None:
+        _check_bias(out, a)
         kernels.column_sums(a, out)
         return out
     return np.sum(a, axis=0, out=out)
@@ -88,6 +110,7 @@ def softmax_cross_entropy_grad_(logits, y, sample_weight, scale):
     None); ``logits`` is overwritten with ``scale`` times its gradient,
     ``scale * w_i * (softmax(logits_i) - onehot(y_i))``.
     """
+    _check_labels(logits, y, sample_weight)
     kernels = compiled_kernels()
     if kernels is not None:
         as_dtype = logits.dtype.type
@@ -117,6 +140,14 @@ def dropout_(uniform, row_of, keep_prob, hidden, multipliers, kept):
     keep_prob, scale = np.float32(keep_prob), as_dtype(1.0 / keep_prob)
     kernels = compiled_kernels()
     if kernels is not None:
+        if (
+            multipliers.shape != hidden.shape
+            or kept.shape != hidden.shape
+            or row_of.shape != (hidden.shape[0],)
+            or uniform.shape[1] != hidden.shape[1]
+            or (row_of.size and not 0 <= row_of.min() <= row_of.max() < len(uniform))
+        ):
+            raise ValueError("dropout draws do not match the hidden layer")
         kernels.dropout(uniform, row_of, keep_prob, scale, hidden, multipliers, kept)
         return kept
     if uniform.dtype == multipliers.dtype:
@@ -149,6 +180,22 @@ def _relu_(z):
 
 def _relu_backward_(h, grad, scratch):
     np.greater(h, 0, out=scratch)
+    grad *= scratch
+
+
+#: The slope of leaky ReLU below zero (as in Maas et al., 2013).
+LEAKY_SLOPE = 0.01
+
+
+def _leaky_relu_(z):
+    # max(z, slope * z) for slope < 1, in the data's dtype.
+    np.maximum(z, z * z.dtype.type(LEAKY_SLOPE), out=z)
+
+
+def _leaky_relu_backward_(h, grad, scratch):
+    # The output has the input's sign: slope 1 above zero, LEAKY_SLOPE below.
+    np.greater(h, 0, out=scratch)
+    np.maximum(scratch, h.dtype.type(LEAKY_SLOPE), out=scratch)
     grad *= scratch
 
 
@@ -185,7 +232,9 @@ def bias_activation_(name, z, bias):
     """``z = activation(z + bias)`` in place, for the activation called ``name``."""
     kernels = compiled_kernels()
     if kernels is not None:
-        kernels.ACTIVATIONS[name][0](z, bias, z.dtype.type(1))
+        as_dtype = z.dtype.type
+        _check_bias(bias, z)
+        kernels.ACTIVATIONS[name][0](z, bias, as_dtype(1), as_dtype(LEAKY_SLOPE))
         return z
     z += bias
     ACTIVATIONS[name][0](z)
@@ -202,7 +251,11 @@ def activation_backward_(name, h, grad, scratch, multipliers, bias_grad):
     kernels = compiled_kernels()
     if kernels is not None:
         backward = kernels.ACTIVATIONS[name][1]
-        backward(h, grad, multipliers, bias_grad, h.dtype.type(1))
+        _check_bias(bias_grad, grad)
+        if multipliers is not None and multipliers.shape != grad.shape:
+            raise ValueError("dropout multipliers do not match the hidden layer")
+        as_dtype = h.dtype.type
+        backward(h, grad, multipliers, bias_grad, as_dtype(1), as_dtype(LEAKY_SLOPE))
         return grad
     if multipliers is not None:
         grad *= multipliers
@@ -214,6 +267,7 @@ def activation_backward_(name, h, grad, scratch, multipliers, bias_grad):
 #: name -> (activation in place, backward in place from the activation's output)
 ACTIVATIONS = {
     "relu": (_relu_, _relu_backward_),
+    "leaky_relu": (_leaky_relu_, _leaky_relu_backward_),
     "logistic": (_logistic_, _logistic_backward_),
     "tanh": (_tanh_, _tanh_backward_),
     "identity": (_identity_, _identity_backward_),

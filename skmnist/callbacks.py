@@ -1,10 +1,21 @@
 """Callbacks for long fits: checkpoints and a validation monitor.
 
-Both follow scikit-learn's callback protocol (``sklearn.callback``,
-scikit-learn >= 1.9): set them on an estimator with ``set_callbacks``, next
-to scikit-learn's own ``ProgressBar`` and ``ScoringMonitor``. They act on the
-epochs of :class:`~skmnist.SoftmaxSGDClassifier` and
-:class:`~skmnist.TwoLayerMLPClassifier` and ignore other tasks.
+Both are set on an estimator with scikit-learn's ``set_callbacks``
+(``sklearn.callback``, scikit-learn >= 1.9), next to scikit-learn's own
+``ProgressBar`` and ``ScoringMonitor``. They act on the epochs of
+:class:`~skmnist.SoftmaxSGDClassifier` and
+:class:`~skmnist.TwoLayerMLPClassifier` as listeners of the fit: after each
+epoch they see the estimator as ``fit`` would return it, and may stop the fit
+or choose the weights it ends with.
+
+Everything that can be checked is checked before the first epoch: a
+checkpoint's path (its directory exists and is writable, it is not a special
+file, its name fits), that the model can be pickled, and a monitor's data
+against the fit (feature count, labels among ``classes_``). When a callback
+fails later (a full disk, a scorer that raises), training stops, the
+estimator keeps the model trained so far (the best epoch's weights where a
+monitor or early stopping chose them), a warning says so, and the error is
+raised: an hour of training is never thrown away by a callback.
 
 - :class:`Checkpoint` writes the model every few epochs, and at its best
   validation score, to a file that is replaced atomically.
@@ -18,6 +29,7 @@ callback object, so a :class:`Checkpoint` in a search writes the model of
 whichever fit ran last to the same path.
 """
 
+import math
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -25,10 +37,11 @@ from numbers import Integral
 from typing import Optional
 
 import sklearn
-from sklearn.utils.validation import check_consistent_length
+from sklearn.utils.validation import check_consistent_length, validate_data
 
-from ._callback_support import EPOCH_TASK, HAS_CALLBACK_API, without_callbacks
-from ._files import atomic_write
+from ._callback_support import HAS_CALLBACK_API, without_callbacks
+from ._data import encode_labels
+from ._files import atomic_write, check_destination
 
 __all__ = ["Checkpoint", "ValidationMonitor", "ValidationRun"]
 
@@ -42,8 +55,28 @@ def _require_callback_api(name):
         )
 
 
-def _is_epoch(context, fitted_estimator):
-    return context.task_name == EPOCH_TASK and fitted_estimator is not None
+class _FitCallback:
+    """scikit-learn's callback hooks, which skmnist's callbacks do not need:
+    they act on the fit's own events (``on_train_begin_of``,
+    ``on_epoch_end_of``)."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        return False
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_train_begin_of(self, view):
+        pass
+
+    def on_epoch_end_of(self, view):
+        pass
 
 
 class _PerFit:
@@ -70,7 +103,7 @@ class _PerFit:
         return {"_fits": {}}
 
 
-class Checkpoint:
+class Checkpoint(_FitCallback):
     """Write the model to a file every few epochs and at its best validation score.
 
     Parameters
@@ -78,7 +111,10 @@ class Checkpoint:
     path : str or path-like
         The file the model is pickled to every ``every`` epochs. Each write
         replaces it atomically: an interrupted write leaves the previous
-        checkpoint, never a partial file. Its directory must exist.
+        checkpoint, never a partial file. Its directory must exist and be
+        writable; an existing special file (a device such as ``/dev/null``, a
+        FIFO, a directory) is refused, and a symbolic link is written
+        through (its target is replaced, the link stays).
     every : int, default=1
         Write at every ``every``-th epoch, counting the epochs of all the
         calls that trained the model (``len(loss_curve_)``).
@@ -151,23 +187,22 @@ class Checkpoint:
         self._fits = _PerFit()
 
     def setup(self, estimator, context):
-        for path in (self.path, self.best_path):
+        for path, what in ((self.path, "path"), (self.best_path, "best_path")):
             if path is not None:
-                _check_directory(path)
+                check_destination(path, f"Checkpoint {what}")
+        _check_picklable(estimator)
         self._fits.start(estimator, {"checks_seen": 0})
 
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        state = self._fits.get(estimator)
-        if state is None or not _is_epoch(context, fitted_estimator):
-            return False
-        if len(fitted_estimator.loss_curve_) % self.every == 0:
-            _write_model(fitted_estimator, self.path)
-        if self.best_path is not None and _is_new_best(fitted_estimator, state):
-            _write_model(fitted_estimator, self.best_path)
-        return False
+    def on_epoch_end_of(self, view):
+        state = self._fits.get(view.estimator)
+        if state is None:
+            return
+        fitted = None
+        if len(view.history.loss_curve) % self.every == 0:
+            fitted = view.fitted_estimator()
+            _write_model(fitted, self.path)
+        if self.best_path is not None and _is_new_best(view.history, view.estimator, state):
+            _write_model(fitted or view.fitted_estimator(), self.best_path)
 
     def teardown(self, estimator, context):
         self._fits.end(estimator)
@@ -183,13 +218,17 @@ def _check_path(path, name):
         ) from None
 
 
-def _check_directory(path):
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
+def _check_picklable(estimator):
+    """A model that cannot be pickled is refused before training, not after."""
+    try:
+        pickle.dumps(without_callbacks(estimator), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as error:
         raise ValueError(
-            f"Cannot write checkpoints to {path!r}: the directory {directory!r} "
-            "does not exist. Create it first (os.makedirs) or choose another path."
-        )
+            f"Checkpoint cannot pickle {type(estimator).__name__} ({error}): a "
+            "parameter such as augment=lambda ... cannot be written. Use a "
+            "module-level function or a skmnist.augmentation transform, or drop "
+            "the Checkpoint."
+        ) from error
 
 
 def _write_model(fitted_estimator, path):
@@ -199,12 +238,12 @@ def _write_model(fitted_estimator, path):
         )
 
 
-def _is_new_best(fitted_estimator, state):
+def _is_new_best(history, estimator, state):
     """Whether this epoch brought a validation check better than all before it."""
-    if fitted_estimator.monitor == "accuracy":
-        checks = [-score for score in fitted_estimator.validation_scores_ or ()]
+    if estimator.monitor == "accuracy":
+        checks = [-score for score in history.validation_scores or ()]
     else:
-        checks = list(fitted_estimator.validation_loss_curve_ or ())
+        checks = list(history.validation_loss_curve or ())
     if len(checks) == state["checks_seen"]:
         return False  # no check this epoch: these weights were not scored
     state["checks_seen"] = len(checks)
@@ -238,7 +277,7 @@ class ValidationRun:
     stopped: bool = False
 
 
-class ValidationMonitor:
+class ValidationMonitor(_FitCallback):
     """Score a held-out set after each epoch; stop when it stops improving.
 
     Parameters
@@ -329,32 +368,32 @@ class ValidationMonitor:
 
         scorer = check_scoring(estimator, scoring=self.scoring)
         run = ValidationRun(type(estimator).__name__)
-        self._fits.start(estimator, {"scorer": scorer, "run": run, "best": None})
+        self._fits.start(estimator, {"scorer": scorer, "run": run})
 
-    def on_fit_task_begin(self, estimator, context):
-        pass
+    def on_train_begin_of(self, view):
+        """Check the held-out set against the fit before the first epoch."""
+        fitted = view.fitted_estimator()
+        validate_data(fitted, self.X_val, accept_sparse="csr", reset=False)
+        encode_labels(self.y_val, fitted.classes_, source="ValidationMonitor's y_val")
 
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        state = self._fits.get(estimator)
-        if state is None or not _is_epoch(context, fitted_estimator):
-            return False
+    def on_epoch_end_of(self, view):
+        state = self._fits.get(view.estimator)
+        if state is None:
+            return
         run = state["run"]
-        score = float(state["scorer"](fitted_estimator, self.X_val, self.y_val))
+        score = float(state["scorer"](view.fitted_estimator(), self.X_val, self.y_val))
         run.scores.append(score)
-        if run.best_score is None or score > run.best_score:
+        # NaN is never the best score, not even the first.
+        if not math.isnan(score) and (run.best_score is None or score > run.best_score):
             run.best_score, run.best_epoch = score, len(run.scores)
-            state["best"] = context
-        stop = (
-            self.patience is not None
-            and len(run.scores) - run.best_epoch >= self.patience
-        )
-        run.stopped = run.stopped or stop
-        return stop
-
-    def _skmnist_keep_epoch(self, estimator, context):
-        """Whether the fit should end with this epoch's weights (see the bridge)."""
-        state = self._fits.get(estimator)
-        return self.restore_best and state is not None and state["best"] is context
+            if self.restore_best:
+                view.keep_as_best()
+        since_best = len(run.scores) - (run.best_epoch or 0)
+        if self.patience is not None and since_best >= self.patience:
+            run.stopped = True
+            view.stop(
+                f"ValidationMonitor's score did not improve for {self.patience} epochs"
+            )
 
     def teardown(self, estimator, context):
         state = self._fits.end(estimator)

@@ -8,10 +8,12 @@ by parameter block: what the Coursera course's ``checkNNGradients`` and
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.validation import check_X_y
 
+from ._data import encode_labels, validate_sample_weight
+from ._fitted import ParameterLayout
 from ._numerics import softmax_nll_
-from ._training import ParameterLayout, data_loss_gradient
+from ._step import data_loss_gradient
 
 __all__ = ["gradient_check"]
 
@@ -74,29 +76,25 @@ def gradient_check(
     >>> max(errors.values()) < 1e-7
     True
     """
-    X = check_array(X, dtype=np.float64)
-    y = column_or_1d(y)
-    fitted = hasattr(estimator, "classes_")
-    classes = estimator.classes_ if fitted else np.unique(y)
-    y_encoded = np.searchsorted(classes, y)
-    if np.any(y_encoded >= classes.size) or np.any(
-        classes[y_encoded % classes.size] != y
-    ):
-        raise ValueError("y holds labels the estimator was not fitted on.")
-    weight = (
-        None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    )
-    model = clone(estimator)._make_model() if not fitted else estimator._make_model()
-    layout = ParameterLayout(*model.layer_shapes(X.shape[1], classes.size))
-    params = _parameters(estimator, model, layout, fitted, random_state)
+    model, layout, classes, params = _network_to_check(estimator, X, y, random_state)
+    X, y = check_X_y(X, y, dtype=np.float64)
+    if X.shape[1] != layout.shapes[0][0 if model.spec_type == "one_hidden_layer" else 1]:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but the network has "
+            f"{layout.shapes[0]} input weights: give rows of the training width."
+        )
+    y_encoded = encode_labels(y, classes, source="gradient_check's y")
+    weight = None
+    if sample_weight is not None:
+        weight = validate_sample_weight(sample_weight, X)
+    alpha = estimator.alpha
 
     def objective(flat, with_gradient=False):
         weights, biases = layout.views(flat)
         workspace = model.allocate_workspace(
             X.shape[0], weights, np.float64, training=with_gradient
         )
-        penalized = flat[: layout.n_weights]
-        penalty = 0.5 * estimator.alpha * penalized @ penalized
+        penalty = layout.penalty(flat, alpha)
         if not with_gradient:  # the loss alone: a forward pass
             nll = softmax_nll_(model.forward(X, weights, biases, workspace), y_encoded)
             summed = nll.sum() if weight is None else nll @ weight
@@ -111,15 +109,13 @@ def gradient_check(
             weight,
             workspace,
         )
-        # The penalty's gradient, which the optimizer adds in training.
-        grads[: layout.n_weights] += estimator.alpha * penalized
+        layout.add_penalty_gradient(flat, grads, alpha)
         return summed / X.shape[0] + penalty, grads
 
     _, backprop = objective(params, with_gradient=True)
     rng = np.random.default_rng(random_state)
     errors = {}
-    blocks = zip(layout.offsets[:-1], layout.offsets[1:])
-    for name, (start, stop) in zip(estimator._param_block_names(), blocks):
+    for name, (start, stop) in zip(model.block_names, layout.blocks()):
         entries = np.arange(start, stop)
         if n_checks is not None and n_checks < entries.size:
             entries = np.sort(rng.choice(entries, n_checks, replace=False))
@@ -128,14 +124,33 @@ def gradient_check(
     return errors
 
 
-def _parameters(estimator, model, layout, fitted, random_state):
-    if fitted:
-        return layout.pack(*estimator._fitted_params(), np.float64)
+def _network_to_check(estimator, X, y, random_state):
+    """``(model, layout, classes, float64 params)`` of the network to check.
+
+    A fitted estimator's trained network (whatever ``set_params`` changed
+    since, as ``predict`` uses it); for an unfitted one, the network its
+    parameters describe, with drawn weights.
+    """
+    if hasattr(estimator, "_network"):
+        network = estimator._trained_network()
+        return (
+            network.model,
+            network.layout,
+            network.classes,
+            network.solution.astype(np.float64),
+        )
+    estimator = clone(estimator)
+    estimator._validate_params()
+    model = estimator._model_class(**estimator._architecture())
+    _, y = check_X_y(X, y, dtype=None)
+    classes = np.unique(y)
+    X_width = np.shape(X)[1]
+    layout = ParameterLayout(*model.layer_shapes(X_width, classes.size))
     rng = np.random.default_rng(random_state)
     params = np.empty(layout.n_params)
     model.initialize(*layout.views(params), rng)
     params += 0.1 * rng.standard_normal(params.size)
-    return params
+    return model, layout, classes, params
 
 
 def _central_differences(f, params, entries, epsilon):

@@ -47,8 +47,8 @@ True
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._mlp import TwoLayerMLPClassifier
-from ._softmax import SoftmaxSGDClassifier
+from ._estimators import SoftmaxSGDClassifier, TwoLayerMLPClassifier
+from ._numerics import LEAKY_SLOPE
 
 try:
     from onnx import TensorProto
@@ -80,11 +80,13 @@ __all__ = [
 #: The options the converter accepts, with their allowed values (first: default).
 CONVERTER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
 
-# The estimators' activation names -> ONNX operators (None: no node at all).
+# The estimators' activation names -> ONNX operator and its attributes (None:
+# no node at all).
 _ACTIVATION_OPS = {
-    "relu": "Relu",
-    "logistic": "Sigmoid",
-    "tanh": "Tanh",
+    "relu": ("Relu", {}),
+    "leaky_relu": ("LeakyRelu", {"alpha": LEAKY_SLOPE}),
+    "logistic": ("Sigmoid", {}),
+    "tanh": ("Tanh", {}),
     "identity": None,
 }
 _INPUT_DTYPES = {FloatTensorType: np.float32, DoubleTensorType: np.float64}
@@ -189,8 +191,15 @@ def _label_tensor_type(model, indices):
 def _onnx_labels(classes):
     """``classes`` as ONNX can hold them: int64, or UTF-8 strings (object)."""
     # scikit-learn refuses float labels that are not whole numbers, so the
-    # float labels that reach here convert exactly.
+    # float labels that reach here convert exactly, if int64 holds them.
     if classes.dtype.kind in "biuf":
+        limits = np.iinfo(np.int64)
+        if classes.size and (classes.max() > limits.max or classes.min() < limits.min):
+            raise ValueError(
+                f"The labels {classes!r} do not fit ONNX's int64 label output (the "
+                "largest is 2**63 - 1). Convert with options={'nocl': True} and "
+                "map the class index to classes_ yourself, or relabel the data."
+            )
         return classes.astype(np.int64)
     return np.array([str(label) for label in classes], dtype=object)
 
@@ -217,7 +226,8 @@ def convert_classifier(scope, operator, container):
     for weights, bias, activation in _dense_layers(model):
         logits = _dense(scope, container, logits, weights, bias, dtype)
         if activation is not None:
-            logits = _add_node(scope, container, activation, [logits])
+            op_type, attributes = activation
+            logits = _add_node(scope, container, op_type, [logits], **attributes)
     label, probabilities = operator.outputs
     container.add_node(
         "Softmax",
@@ -231,11 +241,17 @@ def convert_classifier(scope, operator, container):
 
 
 def _dense_layers(model):
-    """``[(W, b, onnx activation or None), ...]`` with ``W`` as (inputs, outputs)."""
+    """``[(W, b, onnx activation or None), ...]`` with ``W`` as (inputs, outputs).
+
+    Read from the network the estimator was trained as (its ``predict``'s),
+    whatever ``set_params`` changed since.
+    """
+    network = model._trained_network()
+    weights, biases = network.views()
     if isinstance(model, TwoLayerMLPClassifier):
-        (w1, w2), (b1, b2) = model.coefs_, model.intercepts_
-        return [(w1, b1, _ACTIVATION_OPS[model.activation]), (w2, b2, None)]
-    return [(model.coef_.T, model.intercept_, None)]
+        activation = _ACTIVATION_OPS[network.model.activation]
+        return [(weights[0], biases[0], activation), (weights[1], biases[1], None)]
+    return [(weights[0].T, biases[0], None)]
 
 
 def _dense(scope, container, inputs, weights, bias, dtype):
