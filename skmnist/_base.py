@@ -16,8 +16,6 @@ made.
 """
 
 import dataclasses
-import inspect
-import textwrap
 import warnings
 
 import numpy as np
@@ -29,24 +27,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._callback_support import CallbackSupportMixin, callback_listeners
-from ._data import (
-    TrainingData,
-    at_least_two_classes,
-    check_two_weighted_classes,
-    combined_weights,
-    encode_labels,
-    per_class_weights,
-    validate_sample_weight,
-)
+from ._inputs import fitted_classes, training_data, validation_data, weights_per_class
 from ._events import describe
 from ._fitted import Continuation, FittedNetwork, fitted_attributes
 from ._numerics import log_softmax, softmax
 from ._settings import (
-    EstimatorSettings,
     OptimizerSettings,
     TrainingSettings,
-    declared_fields,
-    parameters_section,
+    derive_from_declarations,
     settings_from,
 )
 from ._trainer import Start, Trainer, TrainerConfig
@@ -73,26 +61,8 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
     def __init_subclass__(cls, **kwargs):
         """Derive constraints and documentation from the declarations, once."""
         super().__init_subclass__(**kwargs)
-        if cls._model_class is None:
-            return
-        declaring = (cls._model_class, OptimizerSettings, TrainingSettings)
-        declared = declared_fields(*declaring, EstimatorSettings)
-        signature = inspect.signature(cls.__init__)
-        names = [name for name in signature.parameters if name != "self"]
-        _check_signature(cls, names, declared)
-        cls._parameter_constraints = {
-            name: declared[name].metadata["constraints"] for name in names
-        }
-        #: What a partial_fit cannot change under a model it continues.
-        cls._fixed_parameters = tuple(
-            name
-            for name in names
-            if name in declared_fields(cls._model_class, OptimizerSettings)
-        )
-        if cls.__doc__ and "{parameters}" in cls.__doc__:
-            section = parameters_section(declared, signature, cls._parameter_notes)
-            section = textwrap.indent(section, "    ").lstrip()
-            cls.__doc__ = cls.__doc__.replace("{parameters}", section)
+        if cls._model_class is not None:
+            derive_from_declarations(cls)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
@@ -263,7 +233,8 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
     # Pickling: plain state, checked when loaded
     # ------------------------------------------------------------------
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: object.__getstate__ may hand over the instance's own __dict__.
+        state = dict(super().__getstate__())
         if "_network" not in state:
             return state
         network = self._trained_network()
@@ -360,13 +331,13 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                 "augment transforms dense image batches, but X is sparse; convert "
                 "it with X.toarray() or set augment=None."
             )
-        classes_ = self._fitted_classes(y, incremental, classes)
-        per_class = self._per_class_weights(y, classes_, incremental)
-        data = self._training_data(X, y, sample_weight, classes_, per_class, incremental)
+        classes_ = fitted_classes(self, y, incremental, classes)
+        per_class = weights_per_class(self, y, classes_, incremental)
+        data = training_data(self, X, y, sample_weight, classes_, per_class, incremental)
         X_val, y_val = validation
         held_out = None
         if X_val is not None:
-            held_out = self._validation_data(X_val, y_val, classes_, per_class, X.dtype)
+            held_out = validation_data(self, X_val, y_val, classes_, per_class, X.dtype)
         model = self._model_class(**self._architecture())
         config = self._trainer_config()
         start = self._start(model, incremental, X.shape[1])
@@ -453,120 +424,6 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                 "the parameters back, or refit."
             )
         return self._trained_network()
-
-    def _fitted_classes(self, y, incremental, classes):
-        """Return the classes this call trains: new ones, or the fitted ones."""
-        owner = type(self).__name__
-        if incremental and not self._is_trained():
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit: list "
-                    "every label the model will ever see, e.g. "
-                    "classes=np.arange(10)."
-                )
-            return at_least_two_classes(np.unique(column_or_1d(classes)), owner)
-        if incremental:
-            if classes is not None and not np.array_equal(
-                self.classes_, np.unique(classes)
-            ):
-                raise ValueError(
-                    f"classes={np.unique(classes)!r} differs from the classes of the "
-                    f"first partial_fit call {self.classes_!r}."
-                )
-            return self.classes_
-        classes_ = at_least_two_classes(np.unique(y), owner)
-        if self.warm_start and self._is_trained():
-            if not np.array_equal(classes_, self.classes_):
-                raise ValueError(
-                    f"warm_start=True needs the classes of the previous fit "
-                    f"{self.classes_!r}, got {classes_!r}; set warm_start=False."
-                )
-        return classes_
-
-    def _per_class_weights(self, y, classes_, incremental):
-        """``class_weight`` as a float64 array in the order of ``classes_``, or None."""
-        if incremental and self.class_weight == "balanced":
-            fitted = getattr(self, "_continuation", None)
-            if fitted is not None and fitted.class_weights is not None:
-                # Resuming a fit: its frequencies, so that it goes on as it was.
-                return fitted.class_weights
-            raise ValueError(
-                "class_weight='balanced' is not supported by a partial_fit that "
-                "does not continue a fit: one batch does not tell the class "
-                "frequencies. Compute them on all the data with "
-                "sklearn.utils.class_weight.compute_class_weight and pass a dict."
-            )
-        return per_class_weights(self.class_weight, classes_, y)
-
-    def _training_data(self, X, y, sample_weight, classes_, per_class, incremental):
-        """Encode labels; combine sample and class weights; drop zero weights.
-
-        Weights are combined in float64 and stay so: the trainer scales them
-        before any cast, so that no finite weight overflows or vanishes.
-        """
-        y_encoded = encode_labels(y, classes_)
-        if sample_weight is not None:
-            sample_weight = validate_sample_weight(sample_weight, X)
-        weight = combined_weights(y_encoded, sample_weight, per_class)
-        if weight is not None:
-            positive = weight > 0
-            if not incremental:
-                check_two_weighted_classes(
-                    y_encoded[positive], classes_, type(self).__name__
-                )
-            elif not positive.any():
-                # E.g. a chunk of classes whose class_weight is 0: an empty
-                # batch would fail obscurely.
-                raise ValueError(
-                    "Every sample of this partial_fit call has zero weight "
-                    "(sample_weight times class_weight): there is nothing to "
-                    "train on. Give some samples a positive weight, or skip "
-                    "the call."
-                )
-            if not positive.all():
-                X, y_encoded, weight = X[positive], y_encoded[positive], weight[positive]
-        return TrainingData(X, y_encoded, weight, class_weights=per_class)
-
-    def _validation_data(self, X_val, y_val, classes_, per_class, dtype):
-        X_val = validate_data(
-            self, X_val, accept_sparse="csr", dtype=dtype, reset=False
-        )
-        y_val = column_or_1d(y_val, warn=True)
-        if y_val.shape != (X_val.shape[0],):
-            raise ValueError(
-                f"y_val must have shape ({X_val.shape[0]},) to match X_val; "
-                f"got {y_val.shape}."
-            )
-        y_encoded = encode_labels(y_val, classes_, source="y_val")
-        # Scored as the training data is weighted ("balanced": by the
-        # training frequencies).
-        weight = None if per_class is None else per_class[y_encoded]
-        if weight is not None and not np.any(weight > 0):
-            raise ValueError(
-                "Every sample of the validation set (y_val) belongs to a class "
-                "whose class_weight is 0, so it cannot score anything. Give "
-                "X_val, y_val samples of classes with a positive weight."
-            )
-        return TrainingData(X_val, y_encoded, weight)
-
-
-def _check_signature(cls, names, declared):
-    """Every parameter of ``cls`` declared, and every required one present."""
-    undeclared = sorted(set(names) - set(declared))
-    if undeclared:
-        raise TypeError(
-            f"{cls.__name__}.__init__ has parameters {undeclared} that no settings "
-            "dataclass declares (skmnist._settings): declare each one there."
-        )
-    required = {
-        name for name, f in declared.items() if f.default is dataclasses.MISSING
-    }
-    missing = sorted(required - set(names))
-    if missing:
-        raise TypeError(
-            f"{cls.__name__}.__init__ lacks the declared parameters {missing}."
-        )
-
 
 def _same_value(a, b):
     if isinstance(a, str) or isinstance(b, str):

@@ -18,6 +18,8 @@ value cannot be validated under one name and trained under another.
 """
 
 import dataclasses
+import inspect
+import textwrap
 from numbers import Integral, Real
 from typing import Any
 
@@ -294,8 +296,6 @@ def parameters_section(fields, signature, notes):
 
 
 def _wrapped(text, indent):
-    import textwrap
-
     return textwrap.wrap(
         text,
         width=76,
@@ -304,3 +304,39 @@ def _wrapped(text, indent):
         break_on_hyphens=False,
         break_long_words=False,
     )
+
+
+def derive_from_declarations(cls):
+    """Give an estimator class what its parameters' declarations imply.
+
+    Checks that every ``__init__`` parameter is declared (and every required
+    declaration present), then sets ``_parameter_constraints``,
+    ``_fixed_parameters`` (what ``partial_fit`` may not change under a model
+    it continues: the architecture and the optimizer) and the docstring's
+    Parameters section, in ``__init__``'s order with its defaults.
+    """
+    declared = declared_fields(
+        cls._model_class, OptimizerSettings, TrainingSettings, EstimatorSettings
+    )
+    signature = inspect.signature(cls.__init__)
+    names = [name for name in signature.parameters if name != "self"]
+    undeclared = sorted(set(names) - set(declared))
+    missing = sorted(
+        name
+        for name, f in declared.items()
+        if f.default is _MISSING and name not in names
+    )
+    if undeclared or missing:
+        raise TypeError(
+            f"{cls.__name__}.__init__ and the declarations in skmnist._settings "
+            f"disagree: undeclared {undeclared}, missing {missing}."
+        )
+    cls._parameter_constraints = {
+        name: declared[name].metadata["constraints"] for name in names
+    }
+    fixed = declared_fields(cls._model_class, OptimizerSettings)
+    cls._fixed_parameters = tuple(name for name in names if name in fixed)
+    if cls.__doc__ and "{parameters}" in cls.__doc__:
+        section = parameters_section(declared, signature, cls._parameter_notes)
+        section = textwrap.indent(section, "    ").lstrip()
+        cls.__doc__ = cls.__doc__.replace("{parameters}", section)

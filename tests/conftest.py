@@ -152,11 +152,12 @@ def objective(kernel_path):
     code the training loop runs (once on each kernel path); the gradient is
     what backprop returns.
     """
-    from skmnist._training import DropoutNoise, ParameterLayout, data_loss_gradient
+    from skmnist._fitted import ParameterLayout
+    from skmnist._step import DropoutNoise, data_loss_gradient
 
     def evaluate(estimator, params, X, y, sample_weight=None, dropout_seed=None):
         n_classes = int(y.max()) + 1
-        model = estimator._make_model()
+        model = estimator._model_class(**estimator._architecture())
         layout = ParameterLayout(*model.layer_shapes(X.shape[1], n_classes))
         grads = np.zeros_like(params)
         dropout = getattr(estimator, "dropout", 0)

@@ -6,8 +6,7 @@ import importlib
 import pytest
 
 MODULES = [
-    "skmnist._softmax",
-    "skmnist._mlp",
+    "skmnist._estimators",
     "skmnist.augmentation",
     "skmnist.diagnostics",
     "skmnist._files",

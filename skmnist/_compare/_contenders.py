@@ -116,7 +116,7 @@ RECOMMENDED_MLP = {"n_hidden": 256, "learning_rate_init": 2e-3}
 
 
 def _build_softmax(max_iter=None, n_hidden=None, random_state=0, n_train=None):
-    from .._softmax import SoftmaxSGDClassifier
+    from .._estimators import SoftmaxSGDClassifier
 
     params = _with_max_iter(dict(_SOFTMAX_BUDGET), max_iter)
     # MLPClassifier has no iterate averaging: without it on both sides.
@@ -139,7 +139,7 @@ def _build_sklearn_softmax(max_iter=None, n_hidden=None, random_state=0, n_train
 
 
 def _build_mlp(max_iter=None, n_hidden=None, random_state=0, n_train=None):
-    from .._mlp import TwoLayerMLPClassifier
+    from .._estimators import TwoLayerMLPClassifier
 
     params = _with_max_iter(dict(_MLP_BUDGET), max_iter)
     return TwoLayerMLPClassifier(
@@ -162,7 +162,7 @@ def _build_sklearn_mlp(max_iter=None, n_hidden=None, random_state=0, n_train=Non
 
 
 def _build_mlp_fast(max_iter=None, n_hidden=None, random_state=0, n_train=None):
-    from .._mlp import TwoLayerMLPClassifier
+    from .._estimators import TwoLayerMLPClassifier
 
     params = _with_max_iter(dict(RECOMMENDED_MLP), max_iter)
     return TwoLayerMLPClassifier(random_state=random_state, **params)
