@@ -132,7 +132,28 @@ class FittedNetwork:
         logits = np.empty((X.shape[0], self.layout.n_classes), dtype=dtype)
         for rows, chunk in logits_in_chunks(self.model, X, *self.views(), dtype):
             logits[rows] = chunk
+        if dtype != np.float64:
+            self._widen_overflowed_rows(X, logits)
         return logits
+
+    def _widen_overflowed_rows(self, X, logits):
+        """Recompute in float64 the rows whose float32 logits overflowed.
+
+        A finite float32 input near 3.4e38 overflows the float32 products to
+        inf (and inf - inf to NaN). In float64 the same row is finite; it is
+        stored shifted by its maximum (softmax and argmax do not change), so
+        that the probabilities stay finite and the label right.
+        """
+        overflowed = np.flatnonzero(~np.all(np.isfinite(logits), axis=1))
+        if not overflowed.size:
+            return
+        wide = FittedNetwork(
+            self.model, self.n_features, self.classes, self.solution.astype(np.float64)
+        )
+        rows = wide.logits(X[overflowed].astype(np.float64))
+        rows -= rows.max(axis=1, keepdims=True)
+        with np.errstate(over="ignore"):
+            logits[overflowed] = rows
 
     def changed_parameters(self, params):
         """Names of architecture parameters whose live value differs from the trained."""
