@@ -130,8 +130,10 @@ class FittedNetwork:
         """Logits of ``X`` in a new array, computed in bounded chunks."""
         dtype = np.result_type(X.dtype, self.dtype)
         logits = np.empty((X.shape[0], self.layout.n_classes), dtype=dtype)
-        for rows, chunk in logits_in_chunks(self.model, X, *self.views(), dtype):
-            logits[rows] = chunk
+        # Overflow is looked for below, row by row, rather than warned about.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for rows, chunk in logits_in_chunks(self.model, X, *self.views(), dtype):
+                logits[rows] = chunk
         if dtype != np.float64:
             self._widen_overflowed_rows(X, logits)
         return logits

@@ -35,12 +35,15 @@ class History:
 
     @property
     def loss(self):
-        return self.loss_curve[-1]
+        """The last epoch's training loss (None before the first)."""
+        return self.loss_curve[-1] if self.loss_curve else None
 
     @property
     def best_loss(self):
         """Lowest training loss; None when a validation set was monitored."""
-        return None if self.validation_scores is not None else min(self.loss_curve)
+        if self.validation_scores is not None or not self.loss_curve:
+            return None
+        return min(self.loss_curve)
 
     @property
     def best_validation_score(self):
