@@ -10,8 +10,10 @@ Gather) that onnxruntime or any other ONNX runtime serves without Python.
 The graph computes what ``predict`` and ``predict_proba`` compute: one softmax
 output unit per class (binary problems included), labels looked up in
 ``classes_`` (int64 for integer or boolean labels, strings for string labels).
-Its weights take the input's precision: float32 unless the input type given to
-skl2onnx is float64. The converter supports skl2onnx's classifier options:
+The graph computes in float64 whatever its input type: a float32 input is
+cast on the way in and the probabilities cast back, so that a finite row near
+float32's largest value (whose float32 products overflow) still gets finite
+probabilities and the label ``predict`` gives.
 
 ``zipmap`` (default True)
     True: probabilities as a list of ``{label: probability}`` dicts;
@@ -84,6 +86,7 @@ CONVERTER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [False, True]}
 # no node at all).
 _ACTIVATION_OPS = {
     "relu": ("Relu", {}),
+    # max(z, slope * z): onnxruntime has no float64 LeakyRelu.
     "leaky_relu": ("LeakyRelu", {"alpha": LEAKY_SLOPE}),
     "logistic": ("Sigmoid", {}),
     "tanh": ("Tanh", {}),
@@ -221,21 +224,28 @@ def convert_classifier(scope, operator, container):
         Receives the nodes and the weights.
     """
     model = operator.raw_operator
-    dtype = np.dtype(_INPUT_DTYPES[type(operator.inputs[0].type)])
+    input_dtype = np.dtype(_INPUT_DTYPES[type(operator.inputs[0].type)])
+    dtype = np.dtype(np.float64)
     logits = operator.inputs[0].full_name
+    if input_dtype != dtype:
+        logits = _add_node(scope, container, "Cast", [logits], to=TensorProto.DOUBLE)
     for weights, bias, activation in _dense_layers(model):
         logits = _dense(scope, container, logits, weights, bias, dtype)
         if activation is not None:
-            op_type, attributes = activation
-            logits = _add_node(scope, container, op_type, [logits], **attributes)
+            logits = _activate(scope, container, logits, activation, dtype)
     label, probabilities = operator.outputs
-    container.add_node(
-        "Softmax",
-        [logits],
-        [probabilities.full_name],
-        name=scope.get_unique_operator_name("Softmax"),
-        axis=1,
-    )
+    if input_dtype == dtype:
+        _add_node(scope, container, "Softmax", [logits], probabilities.full_name, axis=1)
+    else:
+        proba = _add_node(scope, container, "Softmax", [logits], axis=1)
+        _add_node(
+            scope,
+            container,
+            "Cast",
+            [proba],
+            probabilities.full_name,
+            to=_PROTO_TYPES[input_dtype],
+        )
     index = _add_node(scope, container, "ArgMax", [logits], axis=1, keepdims=0)
     _add_labels(scope, container, model, index, label.full_name, operator)
 
@@ -254,8 +264,17 @@ def _dense_layers(model):
     return [(weights[0].T, biases[0], None)]
 
 
+def _activate(scope, container, inputs, activation, dtype):
+    op_type, attributes = activation
+    if op_type != "LeakyRelu":
+        return _add_node(scope, container, op_type, [inputs], **attributes)
+    slope = _add_constant(scope, container, "slope", [attributes["alpha"]], dtype)
+    scaled = _add_node(scope, container, "Mul", [inputs, slope])
+    return _add_node(scope, container, "Max", [inputs, scaled])
+
+
 def _dense(scope, container, inputs, weights, bias, dtype):
-    """``inputs @ weights + bias`` with the weights in the input's precision."""
+    """``inputs @ weights + bias`` with the weights in ``dtype``."""
     weights_name = _add_constant(scope, container, "coefficients", weights, dtype)
     bias_name = _add_constant(scope, container, "intercepts", bias, dtype)
     product = _add_node(scope, container, "MatMul", [inputs, weights_name])

@@ -387,3 +387,22 @@ def test_onnx_refuses_labels_int64_cannot_hold(digits):
     clf = _quiet_fit(_mlp(max_iter=2), X, labels)
     with pytest.raises(ValueError, match="int64"):
         to_onnx(clf, X[:1].astype(np.float32))
+
+
+def test_onnx_probabilities_stay_finite_for_huge_float32_rows(digits):
+    pytest.importorskip("skl2onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from numpy.testing import assert_allclose
+    from skl2onnx import to_onnx
+
+    import skmnist.onnx  # noqa: F401
+
+    X, y = digits
+    X = X.astype(np.float32)
+    clf = _quiet_fit(_mlp(), X, y)
+    rows = np.vstack([np.full((1, 64), 3.4e38, dtype=np.float32), X[:20]])
+    onx = to_onnx(clf, X[:1], options={"zipmap": False})
+    labels, proba = ort.InferenceSession(onx.SerializeToString()).run(None, {"X": rows})
+    assert np.all(np.isfinite(proba))
+    assert_allclose(proba, clf.predict_proba(rows), atol=1e-6)
+    assert_array_equal(labels, clf.predict(rows))
