@@ -261,13 +261,14 @@ def model_from_spec(spec_type, spec):
 def _init_bound(activation, fan_in, fan_out):
     """Half-width of the uniform initialization suited to ``activation``.
 
-    He et al. (2015) for ReLU, Glorot & Bengio (2010) otherwise, with their
-    factor 4 for the logistic sigmoid, whose slope at 0 is 1/4.
+    The activation's table entry says which: He et al. (2015) or Glorot &
+    Bengio (2010) with a gain; the softmax output layer gets Glorot's.
     """
-    if activation in ("relu", "leaky_relu"):
+    rule, gain = ACTIVATIONS.get(activation, (None, None, ("glorot", 1.0)))[2]
+    if rule == "he":
         return np.sqrt(6.0 / fan_in)
     bound = np.sqrt(6.0 / (fan_in + fan_out))
-    return 4 * bound if activation == "logistic" else bound
+    return gain * bound
 
 
 def _uniform(rng, shape, activation):

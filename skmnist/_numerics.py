@@ -264,11 +264,15 @@ def activation_backward_(name, h, grad, scratch, multipliers, bias_grad):
     return grad
 
 
-#: name -> (activation in place, backward in place from the activation's output)
+#: name -> (activation in place, backward in place from the activation's
+#: output, the initialisation its layer gets: "he" (He et al., 2015) or
+#: "glorot" (Glorot & Bengio, 2010) with its gain). The compiled twins are in
+#: ``_numba_kernels.ACTIVATIONS``, the ONNX operators in ``onnx._ACTIVATION_OPS``.
 ACTIVATIONS = {
-    "relu": (_relu_, _relu_backward_),
-    "leaky_relu": (_leaky_relu_, _leaky_relu_backward_),
-    "logistic": (_logistic_, _logistic_backward_),
-    "tanh": (_tanh_, _tanh_backward_),
-    "identity": (_identity_, _identity_backward_),
+    "relu": (_relu_, _relu_backward_, ("he", 1.0)),
+    "leaky_relu": (_leaky_relu_, _leaky_relu_backward_, ("he", 1.0)),
+    # Glorot's factor 4 for the sigmoid, whose slope at 0 is 1/4.
+    "logistic": (_logistic_, _logistic_backward_, ("glorot", 4.0)),
+    "tanh": (_tanh_, _tanh_backward_, ("glorot", 1.0)),
+    "identity": (_identity_, _identity_backward_, ("glorot", 1.0)),
 }
