@@ -10,6 +10,8 @@ __version__ = "0.2.0"
 TRUSTED_TYPES = [
     "skmnist._estimators.TwoLayerMLPClassifier",
     "skmnist._estimators.SoftmaxSGDClassifier",
+    "skmnist.schedules.StepSchedule",
+    "skmnist.schedules.CosineSchedule",
 ]
 
 __all__ = [

@@ -68,6 +68,9 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         Validation accuracy at each check (None without validation).
     validation_loss_curve_ : list of float or None
         Validation cross-entropy at each check.
+    learning_rate_curve_ : list of float or None
+        The step of each epoch of the last call, under a schedule object
+        (:mod:`skmnist.schedules`); None for the string schedules.
     best_validation_score_ : float or None
         Best validation accuracy of the last ``fit``. With
         ``monitor="accuracy"`` the restored weights score it.
@@ -252,6 +255,9 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         Validation accuracy at each check.
     validation_loss_curve_ : list of float or None
         Validation cross-entropy at each check.
+    learning_rate_curve_ : list of float or None
+        The step of each epoch of the last call, under a schedule object
+        (:mod:`skmnist.schedules`); None for the string schedules.
     best_validation_score_ : float or None
         Best validation accuracy of the last ``fit`` (MLPClassifier's
         meaning). With ``monitor="accuracy"`` the restored weights score it.

@@ -5,14 +5,16 @@ and skmnist's own (:class:`~skmnist.callbacks.Checkpoint`,
 :class:`~skmnist.callbacks.ValidationMonitor`) are all :class:`Listener`
 objects. The trainer calls each hook with one argument, ``fit``, the running
 fit (:class:`skmnist._trainer.FitControl`), which offers what a listener may
-read and the three things it may do:
+read and the four things it may do:
 
 - ``fit.stop(reason)``: end training after this batch or epoch;
 - ``fit.keep_as_best(scores=None, overriding=False)``: end training with the
   current parameters and their optimizer state, whatever comes later (an
   ``overriding`` choice, a user callback's, wins over a stopping rule's);
 - ``fit.reduce_step_on_plateau()``: ask the "adaptive" schedule for a
-  smaller step; True when it gave one.
+  smaller step; True when it gave one;
+- ``fit.set_learning_rate(value)``: the step of the epoch about to start
+  (a per-epoch schedule's).
 
 What it may read: ``fit.epoch``, ``fit.n_batches``, ``fit.last_batch``,
 ``fit.history``, ``fit.stopping``, ``fit.network()`` and
@@ -77,6 +79,25 @@ def call_listeners(listeners, hook, fit):
             raise ListenerError(listener, hook, error) from error
 
 
+class ScheduledStep(Listener):
+    """Sets each epoch's step from a per-epoch schedule (:mod:`skmnist.schedules`).
+
+    The epoch is counted over every call that trained the model (the length
+    of the loss curve so far), so warm starts and ``partial_fit`` continue
+    the schedule.
+    """
+
+    def __init__(self, schedule, learning_rate_init):
+        if hasattr(schedule, "check"):
+            schedule.check()  # before the first epoch
+        self.schedule = schedule
+        self.learning_rate_init = learning_rate_init
+
+    def on_epoch_begin(self, fit):
+        epoch = len(fit.history.loss_curve)
+        fit.set_learning_rate(self.learning_rate_init * self.schedule.factor(epoch))
+
+
 class VerboseReport(Listener):
     """Prints each epoch's loss and, at the end, why training stopped."""
 
@@ -85,6 +106,8 @@ class VerboseReport(Listener):
         message = f"Iteration {fit.epoch}, loss = {history.loss:.8f}"
         if history.validation_scores:
             message += f", validation score = {history.validation_scores[-1]:.6f}"
+        if history.learning_rates:
+            message += f", learning rate = {history.learning_rates[-1]:.3g}"
         print(message, file=sys.stdout, flush=True)
 
     def on_train_end(self, fit):

@@ -327,4 +327,5 @@ def fitted_attributes(network, continuation, history):
         "validation_loss_curve_": history.validation_loss_curve,
         "best_validation_score_": history.best_validation_score,
         "best_validation_loss_": history.best_validation_loss,
+        "learning_rate_curve_": history.learning_rates,
     }

@@ -32,6 +32,7 @@ class History:
     restored_scores: Optional[tuple] = None  # validation (loss, accuracy) restored
     reached_max_iter: bool = False
     interrupted: bool = False
+    learning_rates: Optional[list] = None  # per epoch, under a schedule object
 
     @property
     def loss(self):
@@ -185,6 +186,13 @@ class _Run:
             self.kept_by_listener = kept
         else:
             self.best = kept
+
+    def set_learning_rate(self, value):
+        """The step of the epoch about to start (recorded in the history)."""
+        self.state.optimizer.learning_rate = float(value)
+        if self.history.learning_rates is None:
+            self.history.learning_rates = []
+        self.history.learning_rates.append(float(value))
 
     def reduce_step_on_plateau(self):
         """Ask the "adaptive" schedule for a smaller step; True if it gave one."""

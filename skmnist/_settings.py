@@ -74,10 +74,13 @@ class OptimizerSettings:
         "{'sgd', 'adam'}",
         "Update rule: SGD with (Nesterov's) momentum, or Adam.",
     )
-    learning_rate: str = hyperparameter(
-        [StrOptions({"constant", "invscaling", "adaptive"})],
-        "{'constant', 'invscaling', 'adaptive'}",
-        "Step-size schedule. 'invscaling' uses ``learning_rate_init / (k + 1) "
+    learning_rate: Any = hyperparameter(
+        [StrOptions({"constant", "invscaling", "adaptive"}), HasMethods(["factor"])],
+        "{'constant', 'invscaling', 'adaptive'} or a schedule",
+        "Step-size schedule. A schedule object of :mod:`skmnist.schedules` "
+        "(``StepSchedule``, ``CosineSchedule`` with warm-up) sets each epoch's "
+        "step to ``learning_rate_init * factor(epoch)``, epochs counted over "
+        "every call that trained the model. 'invscaling' uses ``learning_rate_init / (k + 1) "
         "** power_t`` at the ``k``-th update (counted from 0 over every call "
         "that trained the model, so warm starts and ``partial_fit`` continue the "
         "decay); 'adaptive' divides the step by 5 whenever the stopping rule "

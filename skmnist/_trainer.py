@@ -23,7 +23,7 @@ import numpy as np
 from ._data import WeightScaling, scaled_for_scoring
 from ._early_stopping import HeldOutScores, stopping_rule
 from ._evaluation import Evaluator, mean_squared_norm
-from ._events import VerboseReport
+from ._events import ScheduledStep, VerboseReport
 from ._fitted import Continuation, FittedNetwork
 from ._optimizers import IterateAverage, make_optimizer
 from ._run import History, TrainingState, _Run
@@ -159,6 +159,10 @@ class Trainer:
             run.evaluate_training = Evaluator(
                 self.model, run.state.layout, data, run.state.params
             )
+        schedule = self.config.optimizer.learning_rate
+        if not isinstance(schedule, str):
+            step = run.state.optimizer.learning_rate_init
+            own.insert(0, ScheduledStep(schedule, step))
         verbose = [VerboseReport()] if settings.verbose else []
         return own + self.listeners + verbose
 

@@ -7,6 +7,7 @@ import pytest
 
 MODULES = [
     "skmnist._estimators",
+    "skmnist.schedules",
     "skmnist.augmentation",
     "skmnist.diagnostics",
     "skmnist._files",
