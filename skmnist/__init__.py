@@ -2,7 +2,7 @@
 
 import importlib
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 #: What ``skops.io.load(path, trusted=skmnist.TRUSTED_TYPES)`` must trust to
 #: load our estimators: the estimator classes alone, since a fitted estimator

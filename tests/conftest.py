@@ -205,3 +205,44 @@ def central_differences(f, params, eps=1e-6):
         step[i] = eps
         numerical[i] = (f(params + step) - f(params - step)) / (2 * eps)
     return numerical
+
+
+# The default run: everything but the tests marked slow or full_data, so that a
+# newcomer's `python -m pytest` takes a couple of minutes; `--run-slow` (what
+# CI runs on the oldest and newest supported versions) runs them all.
+_LONG_MARKERS = ("slow", "full_data")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--run-slow",
+        action="store_true",
+        help="also run the tests marked slow or full_data (the full suite)",
+    )
+
+
+def _runs_everything(config):
+    # -m chooses by itself, and a test named by its node id is wanted.
+    return (
+        config.getoption("--run-slow")
+        or config.getoption("markexpr")
+        or any("::" in arg for arg in config.args)
+    )
+
+
+def pytest_report_header(config):
+    if not _runs_everything(config):
+        return "slow and full-data tests deselected: --run-slow runs them too"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    if _runs_everything(config):
+        return
+    keep, long = [], []
+    for item in items:
+        marked = any(item.get_closest_marker(name) for name in _LONG_MARKERS)
+        (long if marked else keep).append(item)
+    if long:
+        config.hook.pytest_deselected(items=long)
+        items[:] = keep

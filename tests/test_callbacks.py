@@ -257,6 +257,7 @@ def test_a_stop_request_keeps_early_stoppings_restore(small, capsys):
     assert f"Restored the best weights, from epoch {best} " in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @needs_callback_api
 def test_progress_bar_alone_in_a_pipeline_and_in_a_search(small, capsys):
     pytest.importorskip("rich", reason="ProgressBar needs rich (skmnist[progress])")
@@ -474,6 +475,7 @@ def _run_python(code):
     return result.stdout
 
 
+@pytest.mark.slow
 def test_without_the_callback_api_everything_fits_as_before():
     out = _run_python("""
         import sys, warnings

@@ -213,6 +213,7 @@ def test_ctrl_c_at_any_time_fails_and_writes_nothing(delay, tmp_path):
     assert_interrupted(*interrupt(process), out)
 
 
+@pytest.mark.slow
 def test_ctrl_c_inside_mlpclassifier_which_catches_it_still_fails(tmp_path):
     out = tmp_path / "runs" / "out"
     (tmp_path / "runs").mkdir()

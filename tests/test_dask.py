@@ -17,6 +17,8 @@ da = pytest.importorskip("dask.array", reason=REASON)
 distributed = pytest.importorskip("distributed", reason=REASON)
 joblib = pytest.importorskip("joblib")
 
+pytestmark = pytest.mark.slow
+
 CLASSES = np.arange(10)
 EPOCHS = 5
 #: Rows per dask block: the 1,257 training digits make five blocks.

@@ -61,6 +61,7 @@ TUTORIAL_EXAMPLES = {"theano_logistic_sgd.py", "tensorflow_softmax.py",
                      "dlfs_two_layer_net.py"}  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "script, floors", QUICK_FLOORS, ids=[s for s, _ in QUICK_FLOORS]
 )
@@ -85,6 +86,7 @@ def _gradient_check_errors(stdout):
     return [float(e) for e in re.findall(r"\d\.\de-\d\d", first.split("|")[0])]
 
 
+@pytest.mark.slow
 def test_dlfs_example_checks_gradients_first(tmp_path):
     stdout = run_example("dlfs_two_layer_net.py", "--quick", cwd=tmp_path)
     errors = _gradient_check_errors(stdout)
@@ -124,6 +126,7 @@ def test_tensorflow_softmax_on_full_mnist_reaches_the_tutorial(tmp_path):
 
 # The example's short fits run in this process's worker threads, where its own
 # filter of their ConvergenceWarnings does not reach.
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_grid_search_dask_example_on_a_running_scheduler(tmp_path):
     distributed = pytest.importorskip(

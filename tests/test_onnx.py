@@ -200,6 +200,7 @@ OPTIONAL_MODULES = (
 )
 
 
+@pytest.mark.slow
 def test_optional_packages_load_on_demand_with_a_helpful_error():
     # One fresh interpreter (they are slow to start) checks both that `import
     # skmnist` loads none of them and that skmnist.onnx without skl2onnx names

@@ -37,6 +37,8 @@ pytest.importorskip(
 from hypothesis import event, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 #: A failed fit must say what to change; these are the engine's messages.
 CLEAR_ERRORS = re.compile(
     "|".join(

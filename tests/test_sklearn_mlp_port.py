@@ -289,6 +289,7 @@ def test_partial_fit_classes_error():
         clf.partial_fit(X, y, classes=[1, 2])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("momentum", [0, 0.9])
 @pytest.mark.parametrize("X, y", classification_datasets)
 def test_partial_fit_classification(X, y, momentum):
@@ -525,6 +526,7 @@ def test_warm_start_full_iteration():
         assert clf.n_iter_ == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n_iter_no_change", [2, 5, 10, 50, 100])
 def test_n_iter_no_change(n_iter_no_change):
     # Training stops once the loss has failed to improve by tol for more than

@@ -55,6 +55,7 @@ def test_feature_names_from_a_dataframe(digits):
     assert list(est.feature_names_in_) == list(frame.columns)
 
 
+@pytest.mark.slow
 def test_reaches_the_multinomial_optimum(digits):
     """Averaged SGD ends within 0.5% of the optimum LogisticRegression finds."""
     X, y = digits

@@ -34,6 +34,8 @@ from skmnist.datasets._unpickler import (  # noqa: E402
 
 from .conftest import asymmetric_images, idx_bytes  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 _LONG_RUN = int(os.environ.get("SKMNIST_HYPOTHESIS_EXAMPLES", "0"))
 
 

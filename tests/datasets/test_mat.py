@@ -303,6 +303,7 @@ for path in sys.argv[1:]:
 """
 
 
+@pytest.mark.slow
 def test_corrupt_files_that_crashed_scipy_give_value_errors(tmp_path):
     paths = [
         str(write_mat(tmp_path, f"{name}.mat", variable, y_variable()))
