@@ -1,0 +1,135 @@
+"""Sphinx directives of skmnist's site.
+
+``command-help``
+    Runs a command's ``--help`` at build time and shows its output, so that
+    the command-line reference is the parser's own text and cannot drift.
+
+``optional-include``
+    Includes a file (Markdown through MyST) when it exists, and otherwise
+    shows the directive's content: for pages whose source another branch
+    may not have written yet.
+"""
+
+import os
+import subprocess
+import sys
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.directives.other import Include
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+LOGGER = logging.getLogger(__name__)
+#: Width of the help text, as a terminal of 80 columns would show it.
+HELP_COLUMNS = "80"
+
+
+def command_help(arguments, root):
+    """``python -m skmnist ARGUMENTS --help``'s output, run from ``root``."""
+    env = dict(os.environ, COLUMNS=HELP_COLUMNS)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "skmnist", *arguments, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=env,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"'python -m skmnist {' '.join(arguments)} --help' exited with "
+            f"{result.returncode}: {result.stderr.strip()}"
+        )
+    return result.stdout
+
+
+class CommandHelp(SphinxDirective):
+    """``.. command-help:: compare``: the help text of ``skmnist compare``."""
+
+    required_arguments = 0
+    optional_arguments = 10
+    has_content = False
+
+    def run(self):
+        root = os.path.dirname(self.env.srcdir)
+        try:
+            text = command_help(self.arguments, root)
+        except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
+            raise self.error(str(exc)) from None
+        # Rebuild this page when the command's source changes.
+        for name in ("_cli.py", "__main__.py"):
+            self.env.note_dependency(os.path.join(root, "skmnist", name))
+        block = nodes.literal_block(text, text)
+        block["language"] = "text"
+        return [block]
+
+
+class OptionalInclude(Include):
+    """``.. optional-include:: ../FILE.md``, with a fallback as content."""
+
+    has_content = True
+    option_spec = dict(Include.option_spec, parser=directives.unchanged)
+
+    def run(self):
+        _, path = self.env.relfn2path(self.arguments[0], self.env.docname)
+        # Built whether the file comes or goes.
+        self.env.note_dependency(path)
+        if os.path.isfile(path):
+            self.content = []
+            return super().run()
+        container = nodes.container()
+        self.state.nested_parse(self.content, self.content_offset, container)
+        return container.children
+
+
+#: Labels and glossary terms of scikit-learn's documentation that the
+#: docstrings our estimators inherit from scikit-learn refer to (``score``,
+#: ``set_fit_request``...) without an intersphinx prefix.
+SKLEARN_TARGETS = frozenset(
+    {"metadata_routing", "accuracy_score", "meta-estimator", "meta_estimator"}
+)
+
+
+def _offline_target(config, target):
+    """Whether ``target`` lives in an inventory this build could not get."""
+    offline = set(config.skmnist_offline_inventories)
+    prefix, _, rest = target.partition(":")
+    if rest and prefix in offline:
+        return True
+    return "sklearn" in offline and target.lower() in SKLEARN_TARGETS
+
+
+def keep_offline_references_quiet(app, domain, node):
+    """Let references into unreachable inventories fall back to plain text.
+
+    Offline, numpydoc's type links (``bool``, ``array_like``) and the
+    scikit-learn labels in inherited docstrings have nothing to point at;
+    online they resolve. A reference to anything else still warns.
+    """
+    target = node.get("reftarget", "")
+    if _offline_target(app.config, target):
+        return True
+    return None
+
+
+def report_offline_inventories(app):
+    missing = app.config.skmnist_offline_inventories
+    if missing:
+        LOGGER.info(
+            "intersphinx: no inventory for %s (offline, none cached): their "
+            "names are plain text in this build",
+            ", ".join(missing),
+        )
+
+
+def setup(app):
+    app.add_config_value("skmnist_offline_inventories", [], "env")
+    app.add_directive("command-help", CommandHelp)
+    app.add_directive("optional-include", OptionalInclude)
+    app.connect("builder-inited", report_offline_inventories)
+    app.connect("warn-missing-reference", keep_offline_references_quiet)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
