@@ -40,6 +40,7 @@ extensions = [
     "sphinx_design",
     "sphinx_copybutton",
     "myst_parser",
+    "matplotlib.sphinxext.plot_directive",
     "skmnist_docs",
 ]
 
@@ -138,7 +139,6 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("skmnist",),
     "backreferences_dir": "gen_modules/backreferences",
-    "reference_url": {"skmnist": None},
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_memory": False,
@@ -157,6 +157,13 @@ warnings.filterwarnings(
 warnings.filterwarnings(
     "ignore", message="FigureCanvasAgg is non-interactive", category=UserWarning
 )
+
+# Figures drawn from published numbers (benchmarks page): PNG only, no links
+# to their source or other formats.
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
+plot_include_source = False
 
 # -- HTML ----------------------------------------------------------------------
 

@@ -54,8 +54,8 @@ X_train, X_val, y_train, y_val = train_test_split(
 )
 
 # %%
-# A validation monitor with balanced accuracy and a patience of 5 epochs
-# ---------------------------------------------------------------------
+# A validation monitor: balanced accuracy, a patience of 5 epochs
+# ---------------------------------------------------------------
 # It writes a checkpoint every 5 epochs as well.
 workdir = tempfile.mkdtemp()
 checkpoint_path = os.path.join(workdir, "mlp.pkl")

@@ -11,6 +11,7 @@
 """
 
 import os
+import re
 import subprocess
 import sys
 
@@ -81,9 +82,8 @@ class OptionalInclude(Include):
         if os.path.isfile(path):
             self.content = []
             return super().run()
-        container = nodes.container()
-        self.state.nested_parse(self.content, self.content_offset, container)
-        return container.children
+        # The fallback is a page of its own: its title is a section title.
+        return self.parse_content_to_nodes(allow_section_headings=True)
 
 
 #: Labels and glossary terms of scikit-learn's documentation that the
@@ -116,6 +116,25 @@ def keep_offline_references_quiet(app, domain, node):
     return None
 
 
+#: A numpydoc "name : type" line whose type gives a shape.
+_SHAPE_LINE = re.compile(r"^\s*\w+ : .*\bshape\b")
+#: A fitted attribute's name inside that shape, e.g. ``(n_features_in_,)``.
+_TRAILING_UNDERSCORE = re.compile(r"\b(\w+)_(?=[,)\s])")
+
+
+def escape_shape_names(app, what, name, obj, options, lines):
+    """Escape ``n_features_in_`` in ``ndarray of shape (n_features_in_,)``.
+
+    A word ending in ``_`` is a hyperlink reference in reStructuredText:
+    docutils fails with 'Unknown target name: "n_features_in"'. Runs before
+    numpydoc reads the docstring; only the type part of shape lines changes.
+    """
+    for i, line in enumerate(lines):
+        if _SHAPE_LINE.match(line):
+            head, sep, type_text = line.partition(" : ")
+            lines[i] = head + sep + _TRAILING_UNDERSCORE.sub(r"\1\\_", type_text)
+
+
 def report_offline_inventories(app):
     missing = app.config.skmnist_offline_inventories
     if missing:
@@ -131,5 +150,8 @@ def setup(app):
     app.add_directive("command-help", CommandHelp)
     app.add_directive("optional-include", OptionalInclude)
     app.connect("builder-inited", report_offline_inventories)
-    app.connect("warn-missing-reference", keep_offline_references_quiet)
+    # Before numpydoc turns the docstring into reStructuredText.
+    app.connect("autodoc-process-docstring", escape_shape_names, priority=100)
+    # Before the standard domain's own handler, which warns and stops the event.
+    app.connect("warn-missing-reference", keep_offline_references_quiet, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
