@@ -31,17 +31,16 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.model_selection import train_test_split
-
 import sklearn
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 
 from skmnist import TwoLayerMLPClassifier
 from skmnist.callbacks import Checkpoint, ValidationMonitor
 from skmnist.datasets import load_mnist_sample
 
 try:
-    import sklearn.callback  # noqa: F401
+    import sklearn.callback
 except ImportError:
     sys.exit(
         f"callbacks need scikit-learn >= 1.9 (this is {sklearn.__version__}): "
@@ -99,9 +98,13 @@ for _ in range(5):
     resumed.partial_fit(X_train, y_train)
 same = all(
     np.array_equal(a, b)
-    for a, b in zip(resumed.coefs_ + resumed.intercepts_, plain.coefs_ + plain.intercepts_)
+    for a, b in zip(
+        resumed.coefs_ + resumed.intercepts_, plain.coefs_ + plain.intercepts_
+    )
 )
-print(f"resumed after epoch 5, five partial_fit calls: same weights as 10 epochs: {same}")
+print(
+    f"resumed after epoch 5, five partial_fit calls: same weights as 10 epochs: {same}"
+)
 
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(np.arange(1, 11), plain.loss_curve_, marker="o", label="one fit of 10 epochs")

@@ -58,6 +58,7 @@ COURSE_FILE = "ex4data1.mat"
 MAT_NAMES = (COURSE_FILE, "digits20x20.mat")
 EPOCHS, SAMPLE_EPOCHS = 50, 20
 
+
 # %%
 # The data
 # --------
@@ -155,12 +156,14 @@ print(
 # ----------------
 # The course displays them with ``displayData(Theta1(:, 2:end))``: each
 # unit's input weights as an image.
-plot_hidden_units(model, image_shape, title="ex4 network: the 25 hidden units")
+# :mod:`skmnist.plotting` returns a Figure made without pyplot: it opens no
+# window by itself; ``fig.savefig("name.png")`` saves it.
+fig = plot_hidden_units(model, image_shape, title="ex4 network: the 25 hidden units")
 
 # %%
 # Held-out digits it got wrong
 # ----------------------------
-plot_misclassified(
+fig = plot_misclassified(
     X_test, y_test, model.predict(X_test), image_shape, title="ex4 network"
 )
 plt.show()

@@ -1,6 +1,6 @@
 """
-"Deep Learning from Scratch"'s TwoLayerNet, with its gradient check
-===================================================================
+The TwoLayerNet of "Deep Learning from Scratch", with its gradient check
+========================================================================
 
 The book (Koki Saitoh, O'Reilly Japan, 2016; ``ch04/train_neuralnet.py``)
 trains a 784-50-10 network with sigmoid hidden units by minibatch SGD

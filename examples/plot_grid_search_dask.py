@@ -135,8 +135,7 @@ def plot_candidates(search):
     """Every candidate's mean cross-validated accuracy, best in orange."""
     results = search.cv_results_
     labels = [
-        ", ".join(f"{k}={v}" for k, v in params.items())
-        for params in results["params"]
+        ", ".join(f"{k}={v}" for k, v in params.items()) for params in results["params"]
     ]
     order = np.argsort(results["mean_test_score"])
     fig, ax = plt.subplots(figsize=(8, 0.4 * len(order) + 1.2))

@@ -77,7 +77,6 @@ def param_grid(small):
     return [softmax, network]
 
 
-
 pipeline = Pipeline([("reduce", "passthrough"), ("clf", SoftmaxSGDClassifier())])
 # The small grid gains nothing from worker processes and runs in this one,
 # where the filter below reaches its fits on every scikit-learn (before 1.7
@@ -95,7 +94,9 @@ with warnings.catch_warnings():
     reference.fit(X_train, y_train)
 
 best = search.best_params_
-print(f"{len(search.cv_results_['params'])} candidates x 3 folds in {search_time:.1f} s")
+print(
+    f"{len(search.cv_results_['params'])} candidates x 3 folds in {search_time:.1f} s"
+)
 print(
     f"best: {type(best['clf']).__name__}, reduce={best['reduce']}, "
     + ", ".join(f"{k}={v}" for k, v in best.items() if k.startswith("clf__"))

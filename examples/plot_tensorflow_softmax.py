@@ -121,5 +121,9 @@ fig.tight_layout()
 # ----------------------------------
 # The tutorial shows these images: the weights of each class, red for
 # evidence for the digit, blue against.
-plot_class_weights(model, (28, 28), title="SoftmaxSGDClassifier after 1,000 steps")
+# :mod:`skmnist.plotting` returns a Figure made without pyplot: it opens no
+# window by itself; ``fig.savefig("name.png")`` saves it.
+fig = plot_class_weights(
+    model, (28, 28), title="SoftmaxSGDClassifier after 1,000 steps"
+)
 plt.show()

@@ -178,5 +178,7 @@ fig.tight_layout()
 # -------------------
 # Each class's 784 weights as an image: red pixels vote for the digit,
 # blue ones against it.
-plot_class_weights(model, (28, 28), title="weights kept by the patience rule")
+# :mod:`skmnist.plotting` returns a Figure made without pyplot: it opens no
+# window by itself; ``fig.savefig("name.png")`` saves it.
+fig = plot_class_weights(model, (28, 28), title="weights kept by the patience rule")
 plt.show()

@@ -203,3 +203,10 @@ def central_differences(f, params, eps=1e-6):
         step[i] = eps
         numerical[i] = (f(params + step) - f(params - step)) / (2 * eps)
     return numerical
+
+
+def pytest_configure(config):
+    # setup.cfg runs pytest with --strict-markers; the docs tests are slow.
+    config.addinivalue_line(
+        "markers", "slow: builds or renders the documentation site (minutes)"
+    )

@@ -4,6 +4,11 @@
     Runs a command's ``--help`` at build time and shows its output, so that
     the command-line reference is the parser's own text and cannot drift.
 
+``skmnist_figures``
+    A sphinx-gallery image scraper for the figures :mod:`skmnist.plotting`
+    returns: they are made without pyplot, so the matplotlib scraper, which
+    asks pyplot for its figures, does not see them.
+
 ``optional-include``
     Includes a file (Markdown through MyST) when it exists, and otherwise
     shows the directive's content: for pages whose source another branch
@@ -14,6 +19,8 @@ import os
 import re
 import subprocess
 import sys
+import weakref
+from typing import ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -35,6 +42,7 @@ def command_help(arguments, root):
     result = subprocess.run(
         [sys.executable, "-m", "skmnist", *arguments, "--help"],
         capture_output=True,
+        check=False,
         text=True,
         cwd=root,
         env=env,
@@ -73,7 +81,7 @@ class OptionalInclude(Include):
     """``.. optional-include:: ../FILE.md``, with a fallback as content."""
 
     has_content = True
-    option_spec = dict(Include.option_spec, parser=directives.unchanged)
+    option_spec: ClassVar[dict] = dict(Include.option_spec, parser=directives.unchanged)
 
     def run(self):
         _, path = self.env.relfn2path(self.arguments[0], self.env.docname)
@@ -103,16 +111,16 @@ def _offline_target(config, target):
     return "sklearn" in offline and target.lower() in SKLEARN_TARGETS
 
 
-def keep_offline_references_quiet(app, domain, node):
-    """Let references into unreachable inventories fall back to plain text.
+def offline_reference_as_text(app, env, node, contnode):
+    """Show a reference into an unreachable inventory as its plain text.
 
     Offline, numpydoc's type links (``bool``, ``array_like``) and the
     scikit-learn labels in inherited docstrings have nothing to point at;
-    online they resolve. A reference to anything else still warns.
+    online intersphinx resolves them first. A reference to anything else
+    is left unresolved, and still warns.
     """
-    target = node.get("reftarget", "")
-    if _offline_target(app.config, target):
-        return True
+    if _offline_target(app.config, node.get("reftarget", "")):
+        return contnode
     return None
 
 
@@ -135,6 +143,33 @@ def escape_shape_names(app, what, name, obj, options, lines):
             lines[i] = head + sep + _TRAILING_UNDERSCORE.sub(r"\1\\_", type_text)
 
 
+#: Figures a gallery item already showed (per build process).
+_SCRAPED = weakref.WeakSet()
+
+
+def skmnist_figures(block, block_vars, gallery_conf):
+    """Save the pyplot-free figures a gallery cell left in its globals.
+
+    Each figure of :mod:`skmnist.plotting` an example keeps in a variable
+    (``fig = plot_hidden_units(...)``) is shown once, after the cell that
+    made it; figures pyplot manages are left to the matplotlib scraper.
+    """
+    from matplotlib.figure import Figure
+    from sphinx_gallery.scrapers import figure_rst
+
+    paths = []
+    for value in list(block_vars["example_globals"].values()):
+        if not isinstance(value, Figure) or value.canvas.manager is not None:
+            continue
+        if value in _SCRAPED:
+            continue
+        _SCRAPED.add(value)
+        path = next(block_vars["image_path_iterator"])
+        value.savefig(path)
+        paths.append(path)
+    return figure_rst(paths, gallery_conf["src_dir"])
+
+
 def report_offline_inventories(app):
     missing = app.config.skmnist_offline_inventories
     if missing:
@@ -152,6 +187,6 @@ def setup(app):
     app.connect("builder-inited", report_offline_inventories)
     # Before numpydoc turns the docstring into reStructuredText.
     app.connect("autodoc-process-docstring", escape_shape_names, priority=100)
-    # Before the standard domain's own handler, which warns and stops the event.
-    app.connect("warn-missing-reference", keep_offline_references_quiet, priority=100)
+    # After intersphinx's own resolver (priority 500), which wins when online.
+    app.connect("missing-reference", offline_reference_as_text, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
