@@ -49,6 +49,9 @@ root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.md5"]
 templates_path = ["_templates"]
 default_role = "literal"
+# Straight quotes: docstrings such as '"Deep Learning from Scratch"'s' come
+# out of docutils' smart quotes with the closing quote turned the wrong way.
+smartquotes = False
 
 # -- API reference -----------------------------------------------------------
 
@@ -145,8 +148,10 @@ sphinx_gallery_conf = {
     "plot_gallery": "True",
     "abort_on_example_error": True,
     "matplotlib_animations": False,
-    # skmnist.plotting's figures are made without pyplot: a scraper of ours.
-    "image_scrapers": ("matplotlib", "skmnist_docs.skmnist_figures"),
+    # skmnist.plotting's figures are made without pyplot: a scraper of ours,
+    # run first, while pyplot's own figures (which the matplotlib scraper
+    # saves and closes) still say that pyplot manages them.
+    "image_scrapers": ("skmnist_docs.skmnist_figures", "matplotlib"),
     "min_reported_time": 1,
 }
 

@@ -29,8 +29,8 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 LOGGER = logging.getLogger(__name__)
-#: Width of the help text, as a terminal of 80 columns would show it.
-HELP_COLUMNS = "80"
+#: Width of the help text: what fits in the theme's code blocks unscrolled.
+HELP_COLUMNS = "72"
 
 
 def command_help(arguments, root):
@@ -119,9 +119,14 @@ def offline_reference_as_text(app, env, node, contnode):
     online intersphinx resolves them first. A reference to anything else
     is left unresolved, and still warns.
     """
-    if _offline_target(app.config, node.get("reftarget", "")):
-        return contnode
-    return None
+    target = node.get("reftarget", "")
+    if not _offline_target(app.config, target):
+        return None
+    _, _, rest = target.partition(":")
+    if rest and contnode.astext() == target:
+        # No title of its own: show "int", not "python:int".
+        return type(contnode)(rest, rest, classes=contnode.get("classes", []))
+    return contnode
 
 
 #: A numpydoc "name : type" line whose type gives a shape.
