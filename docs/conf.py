@@ -49,6 +49,10 @@ root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.md5"]
 templates_path = ["_templates"]
 default_role = "literal"
+# CHANGES.md and CONTRIBUTING.md are written for the repository, where a link
+# such as [README](README.md) opens the file; the site has no page for it, and
+# such a link is left as text instead of failing the build.
+suppress_warnings = ["myst.xref_missing"]
 # Straight quotes: docstrings such as '"Deep Learning from Scratch"'s' come
 # out of docutils' smart quotes with the closing quote turned the wrong way.
 smartquotes = False

@@ -20,10 +20,8 @@ import re
 import subprocess
 import sys
 import weakref
-from typing import ClassVar
 
 from docutils import nodes
-from docutils.parsers.rst import directives
 from sphinx.directives.other import Include
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
@@ -81,7 +79,6 @@ class OptionalInclude(Include):
     """``.. optional-include:: ../FILE.md``, with a fallback as content."""
 
     has_content = True
-    option_spec: ClassVar[dict] = dict(Include.option_spec, parser=directives.unchanged)
 
     def run(self):
         _, path = self.env.relfn2path(self.arguments[0], self.env.docname)
