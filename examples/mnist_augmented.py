@@ -10,23 +10,40 @@ training; predictions and the test set see the plain images.
 Run ``python mnist_augmented.py`` for the documented configuration on full
 MNIST (looked for in ``$SKMNIST_DATA``, downloaded otherwise); ``--save
 model.pkl`` also writes the fitted estimator, so that anyone can load it
-and score it on the test set themselves. ``--quick`` trains a few epochs on
-10,000 images, to check that everything runs.
+and score it on the test set themselves. The run prints Simard et al.'s
+figure beside ours and what differs: same data, network shape and
+distortions, but Adam, dropout and weight averaging where the paper used
+plain SGD.
+
+``--quick`` trains 3 epochs on the 5,000 digits shipped with skmnist (4,000
+training, 1,000 held out), offline, to check that everything runs; its
+accuracy is not comparable to the paper's and it says so.
+
+This is a command, not a gallery item: the gallery's "Training on distorted
+digits" shows the transforms and a short training curve.
 """
 
 import argparse
+import os
 import pickle
+import sys
 import time
 import warnings
 
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 
 from skmnist import TwoLayerMLPClassifier
 from skmnist._files import atomic_write
 from skmnist.augmentation import ElasticDistortion
-from skmnist.datasets import fetch_mnist
+from skmnist.datasets import fetch_mnist, get_data_home, load_mnist_sample
 
 PAPER_ERROR = 0.7  # %, 800 hidden units, elastic distortions, cross-entropy
+PAPER = (
+    f"Simard et al. 2003: {100 - PAPER_ERROR:.1f}% (784-800-10, cross-entropy, "
+    "elastic distortions, plain SGD)"
+)
+DIFFERS = "Adam, dropout 0.3, the last 50 epochs' weights averaged"
 
 
 def documented_model(quick=False):
@@ -37,13 +54,13 @@ def documented_model(quick=False):
     on fresh distortions, wobbles from epoch to epoch, and the budget is
     the plan.
     """
-    epochs = 3 if quick else 100
+    epochs, n_train = (3, 4_000) if quick else (100, 60_000)
     model = TwoLayerMLPClassifier(
         n_hidden=800,
         dropout=0.3,
         max_iter=epochs,
         n_iter_no_change=epochs,
-        average=epochs // 2 * 60_000,
+        average=epochs // 2 * n_train,
         random_state=0,
     )
     return model, ElasticDistortion(alpha=34, sigma=4)
@@ -54,19 +71,40 @@ def fit(model, augment, X, y):
     return model.set_params(augment=augment).fit(X, y)
 
 
+def load(quick):
+    """Full MNIST's 60,000 / 10,000, or the embedded sample's 4,000 / 1,000."""
+    if quick:
+        X, y = load_mnist_sample(return_X_y=True)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=0.2, stratify=y, random_state=0
+        )
+        return X_train, y_train, X_test, y_test
+    try:
+        X_train, y_train = fetch_mnist(subset="train", return_X_y=True)
+        X_test, y_test = fetch_mnist(subset="test", return_X_y=True)
+    except OSError:
+        sys.exit(
+            "full MNIST not found: put its four IDX files in "
+            f"{os.path.join(get_data_home(), 'mnist')} (or set SKMNIST_DATA), "
+            "or run with --quick for the embedded sample"
+        )
+    return X_train, y_train, X_test, y_test
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Past 99% on MNIST with one hidden layer: distorted digits."
+    )
     parser.add_argument(
-        "--quick", action="store_true", help="3 epochs on 10,000 training images"
+        "--quick",
+        action="store_true",
+        help="3 epochs on the embedded 5,000-digit sample (not comparable)",
     )
     parser.add_argument(
         "--save", metavar="PATH", help="write the fitted estimator there (pickle)"
     )
     args = parser.parse_args(argv)
-    X_train, y_train = fetch_mnist(subset="train", return_X_y=True)
-    X_test, y_test = fetch_mnist(subset="test", return_X_y=True)
-    if args.quick:
-        X_train, y_train = X_train[:10_000], y_train[:10_000]
+    X_train, y_train, X_test, y_test = load(args.quick)
 
     model, augment = documented_model(args.quick)
     with warnings.catch_warnings():
@@ -80,10 +118,14 @@ def main(argv=None):
         f"{len(y_train)} training images, {model.n_iter_} epochs in {seconds:.0f} s "
         f"({seconds / model.n_iter_:.2f} s per epoch)"
     )
-    print(
-        f"ours: test accuracy {accuracy:.2f}% | Simard et al. 2003: "
-        f"{100 - PAPER_ERROR:.1f}%"
-    )
+    if args.quick:
+        comparison = (
+            "paper's figure not comparable (quick run: 3 epochs on 4,000 of the "
+            "embedded sample's digits, scored on the other 1,000)"
+        )
+    else:
+        comparison = f"{PAPER}; same data and network; differs: {DIFFERS}"
+    print(f"ours: test accuracy {accuracy:.2f}% | {comparison}")
     if args.save:
         with atomic_write(args.save) as f:
             pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
