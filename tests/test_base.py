@@ -403,10 +403,10 @@ def test_partial_fit_failing_mid_training_leaves_the_state_untouched(
     monkeypatch.undo()
     assert_array_equal(_first_coef(est), _first_coef(reference))
     for name in ("first_moment", "velocity"):
-        if name in reference._training_state["optimizer"]:
+        if name in reference._continuation.optimizer:
             assert_array_equal(
-                est._training_state["optimizer"][name],
-                reference._training_state["optimizer"][name],
+                est._continuation.optimizer[name],
+                reference._continuation.optimizer[name],
             )
     est.partial_fit(X, y)
     reference.partial_fit(X, y)
@@ -420,16 +420,16 @@ def test_training_continues_from_the_restored_best_weights(make, digits):
     )
     est = make(max_iter=200, n_iter_no_change=3, learning_rate_init=0.05, **params)
     est.fit(X, y)
-    state = est._training_state
+    continuation = est._continuation
     best_epoch = 1 + int(np.argmax(est.validation_scores_))
     assert best_epoch < est.n_iter_
     # The iterate average, when there is one, is the fitted solution; the
     # optimizer state stored beside it is that of the restored epoch: a
     # partial_fit continues from there exactly like an uninterrupted run that
     # had stopped at the best epoch.
-    if state["average"] is not None:
+    if continuation.average is not None:
         # Not kept twice: the average is the fitted weights themselves.
-        assert state["average"]["average"] is None
+        assert continuation.average["average"] is None
     stopped_there = make(
         max_iter=best_epoch, n_iter_no_change=1000, learning_rate_init=0.05, **params
     )
@@ -478,7 +478,7 @@ def test_pickle_holds_no_scratch_buffers(small):
 
 def test_prediction_and_validation_in_chunks_match_one_pass(make, small, monkeypatch):
     """Chunked forward passes (bounded memory) give the same numbers as one pass."""
-    from skmnist import _training
+    from skmnist import _fitted
 
     X, y = small
     kwargs = dict(random_state=0, max_iter=3, early_stopping=True)
@@ -486,7 +486,7 @@ def test_prediction_and_validation_in_chunks_match_one_pass(make, small, monkeyp
         warnings.simplefilter("ignore", ConvergenceWarning)
         whole = make(**kwargs).fit(X, y)
         whole_proba = whole.predict_proba(X)
-        monkeypatch.setattr(_training, "EVALUATION_CHUNK", 7)
+        monkeypatch.setattr(_fitted, "EVALUATION_CHUNK", 7)
         chunked = make(**kwargs).fit(X, y)
     assert_allclose(chunked.predict_proba(X), whole_proba, rtol=1e-12)
     assert chunked.validation_scores_ == whole.validation_scores_

@@ -19,6 +19,7 @@ from sklearn.metrics import balanced_accuracy_score
 from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
 from skmnist._callback_support import HAS_CALLBACK_API
 from skmnist._compiled import numpy_kernels
+from skmnist._events import Listener
 
 needs_callback_api = pytest.mark.skipif(
     not HAS_CALLBACK_API,
@@ -63,8 +64,8 @@ def _assert_same_weights(a, b):
 # ----------------------------------------------------------------------
 # The trainer's listener protocol (any scikit-learn)
 # ----------------------------------------------------------------------
-class _Listener:
-    """Records the trainer's events; keeps an epoch, stops at one, copies one."""
+class _Listener(Listener):
+    """Records the fit's events; keeps an epoch, stops at one, copies one."""
 
     def __init__(self, keep_at=(), stop_at=None, copy_at=None):
         self.events = []
@@ -73,30 +74,43 @@ class _Listener:
         self.copy_at = copy_at
         self.copied = None
 
-    def on_epoch_begin(self, info):
-        self.events.append(("begin", info.epoch))
+    def on_epoch_begin(self, fit):
+        self.events.append(("begin", fit.epoch))
 
-    def on_epoch_end(self, info):
-        self.events.append(("end", info.epoch))
-        if info.epoch in self.keep_at:
-            info.keep_as_best()
-        if info.epoch == self.copy_at:
-            self.copied = (info.solution().copy(), info.state())
-        return info.epoch == self.stop_at
+    def on_epoch_end(self, fit):
+        self.events.append(("end", fit.epoch))
+        if fit.epoch in self.keep_at:
+            fit.keep_as_best(overriding=True)
+        if fit.epoch == self.copy_at:
+            self.copied = (fit.network().solution, fit.continuation())
+        if fit.epoch == self.stop_at:
+            fit.stop("a callback asked to stop")
 
-    def on_train_end(self, history):
-        self.events.append(("train_end", history.n_iter))
-
-
-def _listen(clf, listener):
-    # An instance attribute takes the method's place (called without self).
-    clf._listeners = lambda *args: (listener,)
-    return clf
+    def on_train_end(self, fit):
+        self.events.append(("train_end", fit.history.n_iter))
 
 
-def test_listener_hears_each_epoch_begin_and_end_once(small):
+@pytest.fixture
+def listen(monkeypatch):
+    """``listen(clf, listener)``: ``clf``'s fits tell ``listener`` their events."""
+    from skmnist import _base
+
+    original = _base.callback_listeners
+
+    def listen(clf, listener):
+        def listeners(estimator, *args):
+            own = tuple(original(estimator, *args))
+            return (*own, listener) if estimator is clf else own
+
+        monkeypatch.setattr(_base, "callback_listeners", listeners)
+        return clf
+
+    return listen
+
+
+def test_listener_hears_each_epoch_begin_and_end_once(small, listen):
     listener = _Listener()
-    clf = _listen(SoftmaxSGDClassifier(max_iter=3, tol=0, random_state=0), listener)
+    clf = listen(SoftmaxSGDClassifier(max_iter=3, tol=0, random_state=0), listener)
     clf.fit(*small)
     assert listener.events == [
         ("begin", 1), ("end", 1), ("begin", 2), ("end", 2),
@@ -104,17 +118,17 @@ def test_listener_hears_each_epoch_begin_and_end_once(small):
     ]  # fmt: skip
 
 
-def test_listener_stop_ends_training_at_that_epoch(small, capsys):
+def test_listener_stop_ends_training_at_that_epoch(small, capsys, listen):
     clf = SoftmaxSGDClassifier(max_iter=20, tol=0, random_state=0, verbose=1)
-    _listen(clf, _Listener(stop_at=5)).fit(*small)
+    listen(clf, _Listener(stop_at=5)).fit(*small)
     assert clf.n_iter_ == 5
     assert "Training stopped: a callback asked to stop." in capsys.readouterr().out
 
 
-def test_keep_as_best_ends_with_the_last_kept_epoch(small, capsys):
+def test_keep_as_best_ends_with_the_last_kept_epoch(small, capsys, listen):
     X, y = small
     clf = TwoLayerMLPClassifier(n_hidden=16, max_iter=6, tol=0, random_state=0)
-    _listen(clf.set_params(verbose=1), _Listener(keep_at=(2, 3))).fit(X, y)
+    listen(clf.set_params(verbose=1), _Listener(keep_at=(2, 3))).fit(X, y)
     epoch_3 = clf.set_params(max_iter=3, verbose=0).__class__(**clf.get_params())
     epoch_3.fit(X, y)
     assert clf.n_iter_ == 6  # the epochs run, as with early stopping
@@ -127,29 +141,32 @@ def _flat(clf):
     return np.concatenate([np.ravel(a) for a in _weights(clf)])
 
 
-def test_kept_weights_win_over_early_stoppings_best(small):
+def test_kept_weights_win_over_early_stoppings_best(small, listen):
     params = dict(n_hidden=16, early_stopping=True, n_iter_no_change=np.inf)
     clf = TwoLayerMLPClassifier(max_iter=6, random_state=0, **params)
     listener = _Listener(keep_at=(1,), copy_at=1)
-    _listen(clf, listener).fit(*small)
+    listen(clf, listener).fit(*small)
     # Early stopping alone would have restored a later epoch.
     assert np.argmin(clf.validation_loss_curve_) > 0
     epoch_1, _ = listener.copied
     assert_array_equal(_flat(clf), epoch_1)
 
 
-def test_epoch_info_state_is_what_a_fit_that_ended_there_keeps(small):
+def test_the_fits_continuation_is_what_a_fit_that_ended_there_keeps(small, listen):
     X, y = small
     listener = _Listener(copy_at=2)
     clf = TwoLayerMLPClassifier(n_hidden=8, max_iter=4, tol=0, random_state=0)
-    _listen(clf, listener).fit(X, y)
-    _, state = listener.copied
+    listen(clf, listener).fit(X, y)
+    solution, state = listener.copied
     ended = TwoLayerMLPClassifier(n_hidden=8, max_iter=2, tol=0, random_state=0)
-    expected = ended.fit(X, y)._training_state
-    assert state["t"] == expected["t"] and state["n_updates"] == expected["n_updates"]
-    assert state["rngs"] == expected["rngs"]
-    for name, value in expected["optimizer"].items():
-        assert_array_equal(state["optimizer"][name], value)
+    expected = ended.fit(X, y)._continuation
+    assert_array_equal(solution, ended._network.solution)
+    assert state.t == expected.t and state.n_updates == expected.n_updates
+    assert state.rngs == expected.rngs
+    assert state.loss_curve == expected.loss_curve
+    assert state.optimizer.keys() == expected.optimizer.keys()
+    for name, value in expected.optimizer.items():
+        assert_array_equal(state.optimizer[name], value)
 
 
 # ----------------------------------------------------------------------
@@ -397,7 +414,7 @@ def test_checkpoint_refuses_bad_arguments_before_training(small, tmp_path):
         Checkpoint(3)
     missing = tmp_path / "no-such-dir" / "m.pkl"
     clf = SoftmaxSGDClassifier(max_iter=2).set_callbacks(Checkpoint(missing))
-    with pytest.raises(ValueError, match="does not exist. Create it first"):
+    with pytest.raises(ValueError, match="does not exist; create it first"):
         clf.fit(*small)
     assert not hasattr(clf, "coef_")
 

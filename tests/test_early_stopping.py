@@ -5,11 +5,23 @@ import pytest
 
 from skmnist._early_stopping import (
     ROUNDING,
-    NeverStop,
+    HeldOutScores,
     NoImprovementRule,
     PatienceRule,
+    TrainingLoss,
     is_better,
 )
+from skmnist._run import History
+
+
+def _quantity(name):
+    """What a rule watches, by the name its reason uses."""
+    if name == "training loss":
+        return TrainingLoss()
+    monitor = name.removeprefix("validation ")
+    quantity = HeldOutScores(evaluate=None, monitor=monitor, watched=True)
+    assert quantity.name == name
+    return quantity
 
 # --------------------------------------------------------------------------
 # is_better (lower is better, rounding does not count)
@@ -38,8 +50,11 @@ def test_is_better_ignores_differences_below_the_rounding_margin(best):
 # --------------------------------------------------------------------------
 
 
-def _no_improvement(tol=0.1, n_iter_no_change=3, strict=False, quantity="loss"):
-    return NoImprovementRule(tol, n_iter_no_change, strict, quantity)
+def _no_improvement(
+    tol=0.1, n_iter_no_change=3, strict=False, quantity="training loss"
+):
+    rule = NoImprovementRule(tol, n_iter_no_change, strict)
+    return rule.watch(_quantity(quantity))
 
 
 def _feed(rule, values):
@@ -159,7 +174,7 @@ def test_no_improvement_postpone_resets_the_count_and_keeps_the_best():
     rule = _no_improvement(tol=0.1, n_iter_no_change=2, strict=True)
     _feed(rule, [1.0, 1.0, 1.0, 1.0])
     assert rule.should_stop(40)
-    assert rule.postpone() is True
+    assert rule.postpone() is None  # it can go on: it defines postpone
     assert rule.n_bad_checks == 0
     assert not rule.should_stop(40)
     assert rule.best == 1.0
@@ -190,13 +205,13 @@ PATIENCE = dict(patience=20, patience_increase=2, improvement_threshold=0.995)
 
 def _patience(validation_frequency=5, quantity="validation loss", **settings):
     settings = {**PATIENCE, **settings}
-    return PatienceRule(
+    rule = PatienceRule(
         settings["patience"],
         settings["patience_increase"],
         settings["improvement_threshold"],
         validation_frequency,
-        quantity,
     )
+    return rule.watch(_quantity(quantity))
 
 
 def _tutorial_loop(
@@ -392,7 +407,7 @@ def test_patience_postpone_refuses_and_changes_nothing():
     rule = _patience()
     rule.update(1.0, 5)
     before = (rule.best, rule.patience)
-    assert rule.postpone() is False
+    assert rule.postpone is None
     assert (rule.best, rule.patience) == before
     assert rule.should_stop(21)
 
@@ -453,14 +468,79 @@ def test_patience_matches_tutorial_loop_on_random_curves(
 
 
 # --------------------------------------------------------------------------
-# NeverStop (partial_fit)
+# The rules as listeners: what they ask of the running fit
 # --------------------------------------------------------------------------
 
 
-def test_never_stop_checks_nothing_and_never_stops():
-    rule = NeverStop()
-    assert not any(rule.is_due(n, end) for n in range(1, 50) for end in (False, True))
-    assert rule.update(0.0, 1) is False
-    assert not rule.should_stop(10**9)
-    assert rule.postpone() is False
-    assert "partial_fit" in rule.reason
+class FakeFit:
+    """The part of the running fit a stopping rule uses, recording its requests."""
+
+    def __init__(self, losses, plateau_steps=0):
+        self.history = History()
+        self.losses = iter(losses)
+        self.plateau_steps = plateau_steps  # how many smaller steps "adaptive" has
+        self.n_batches = 0
+        self.last_batch = True
+        self.stopping = False
+        self.reason = None
+        self.kept = []
+        self.reductions = 0
+
+    def epoch(self):
+        self.n_batches += 10
+        self.history.loss_curve.append(next(self.losses))
+
+    def stop(self, reason):
+        self.stopping, self.reason = True, reason
+
+    def keep_as_best(self, scores=None, overriding=False):
+        self.kept.append(self.n_batches)
+
+    def reduce_step_on_plateau(self):
+        self.reductions += 1
+        if self.plateau_steps:
+            self.plateau_steps -= 1
+            return True
+        return False
+
+
+def _run_epochs(rule, fit, n_epochs):
+    for _ in range(n_epochs):
+        fit.epoch()
+        rule.on_epoch_end(fit)
+        if fit.stopping:
+            break
+
+
+def test_a_rule_on_the_training_loss_stops_the_fit_with_its_reason():
+    rule = _no_improvement(tol=0.1, n_iter_no_change=2)
+    fit = FakeFit([1.0, 1.0, 1.0, 1.0, 1.0])
+    _run_epochs(rule, fit, 5)
+    assert fit.stopping and fit.n_batches == 30
+    assert fit.reason == rule.reason and "training loss" in fit.reason
+    assert fit.kept == []  # the training loss keeps no best state
+
+
+def test_the_adaptive_schedule_postpones_the_no_improvement_rule():
+    """Each smaller step the schedule gives starts the count again; once it
+    has none left, the rule stops the fit."""
+    rule = _no_improvement(tol=0.1, n_iter_no_change=2)
+    fit = FakeFit([1.0] * 20, plateau_steps=2)
+    _run_epochs(rule, fit, 20)
+    # bad epochs 2, 3 -> smaller step; 4, 5 -> smaller step; 6, 7 -> stop
+    assert fit.reductions == 3
+    assert fit.stopping and fit.n_batches == 70
+
+
+def test_the_adaptive_schedule_cannot_postpone_the_patience_rule():
+    rule = _patience(patience=3, validation_frequency=1)
+    rule.watch(TrainingLoss())
+    fit = FakeFit([1.0] * 20, plateau_steps=5)
+    for _ in range(20):
+        fit.n_batches += 1
+        fit.history.loss_curve.append(next(fit.losses))
+        rule.on_epoch_end(fit)
+        if fit.stopping:
+            break
+    assert fit.reductions == 0
+    assert fit.stopping and fit.n_batches == 4  # iteration 3 reached patience 3

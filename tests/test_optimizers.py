@@ -15,7 +15,7 @@ from skmnist._optimizers import (
     SGDOptimizer,
     make_optimizer,
 )
-from skmnist._trainer import OptimizerSettings
+from skmnist._settings import OptimizerSettings
 
 
 def _sgd(
@@ -545,14 +545,15 @@ def test_iterate_average_state_dict_round_trip(rng, n_updates_saved):
 def _settings(solver, **changes):
     settings = dict(
         solver=solver,
+        learning_rate="invscaling",
         learning_rate_init="auto",
-        schedule="invscaling",
         power_t=0.3,
         momentum=0.7,
         nesterovs_momentum=True,
         beta_1=0.8,
         beta_2=0.95,
         epsilon=1e-6,
+        average=False,
     )
     return OptimizerSettings(**{**settings, **changes})
 
