@@ -19,6 +19,13 @@ plain SGD.
 training, 1,000 held out), offline, to check that everything runs; its
 accuracy is not comparable to the paper's and it says so.
 
+``--record`` trains the one-hidden-layer record recipe instead: the same
+network and distortions with a step schedule (``StepSchedule``: 1e-3 for 100
+epochs, then 1e-4 for 30 epochs whose weights are averaged), about 4 to 5
+minutes on a 2-core machine. ``--holdout`` scores on the last 10,000 training
+images (trained on the first 50,000) instead of the test set, for choosing
+settings without looking at the test set; ``--seed`` sets ``random_state``.
+
 This is a command, not a gallery item: the gallery's "Training on distorted
 digits" shows the transforms and a short training curve.
 """
@@ -37,6 +44,7 @@ from skmnist import TwoLayerMLPClassifier
 from skmnist._files import atomic_write
 from skmnist.augmentation import ElasticDistortion
 from skmnist.datasets import fetch_mnist, get_data_home, load_mnist_sample
+from skmnist.schedules import StepSchedule
 
 PAPER_ERROR = 0.7  # %, 800 hidden units, elastic distortions, cross-entropy
 PAPER = (
@@ -62,6 +70,28 @@ def documented_model(quick=False):
         n_iter_no_change=epochs,
         average=epochs // 2 * n_train,
         random_state=0,
+    )
+    return model, ElasticDistortion(alpha=34, sigma=4)
+
+
+RECORD_DIFFERS = (
+    "Adam with a step schedule (1e-3, then 1e-4 for the last 30 of 130 epochs, "
+    "whose weights are averaged), dropout 0.3"
+)
+
+
+def record_model(quick=False, seed=0):
+    """The record recipe: 100 epochs at 1e-3, then 30 at 1e-4, averaged."""
+    high, low, n_train = (2, 1, 4_000) if quick else (100, 30, 60_000)
+    epochs = high + low
+    model = TwoLayerMLPClassifier(
+        n_hidden=800,
+        dropout=0.3,
+        learning_rate=StepSchedule([high], gamma=0.1),
+        max_iter=epochs,
+        n_iter_no_change=epochs,
+        average=high * n_train,
+        random_state=seed,
     )
     return model, ElasticDistortion(alpha=34, sigma=4)
 
@@ -103,10 +133,30 @@ def main(argv=None):
     parser.add_argument(
         "--save", metavar="PATH", help="write the fitted estimator there (pickle)"
     )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="the record recipe (step schedule, 130 epochs) instead of the default",
+    )
+    parser.add_argument(
+        "--holdout",
+        action="store_true",
+        help="train on the first 50,000 and score the last 10,000 training "
+        "images, not the test set (for choosing settings)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random_state")
     args = parser.parse_args(argv)
     X_train, y_train, X_test, y_test = load(args.quick)
+    if args.holdout and not args.quick:
+        X_train, y_train, X_test, y_test = (
+            X_train[:50_000], y_train[:50_000], X_train[50_000:], y_train[50_000:]
+        )
 
-    model, augment = documented_model(args.quick)
+    if args.record:
+        model, augment = record_model(args.quick, args.seed)
+    else:
+        model, augment = documented_model(args.quick)
+        model.set_params(random_state=args.seed)
     with warnings.catch_warnings():
         # The epoch budget is the configuration, not a failure to converge.
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -123,9 +173,13 @@ def main(argv=None):
             "paper's figure not comparable (quick run: 3 epochs on 4,000 of the "
             "embedded sample's digits, scored on the other 1,000)"
         )
+    elif args.holdout:
+        comparison = "held-out part of the training set: no published figure"
     else:
-        comparison = f"{PAPER}; same data and network; differs: {DIFFERS}"
-    print(f"ours: test accuracy {accuracy:.2f}% | {comparison}")
+        differs = RECORD_DIFFERS if args.record else DIFFERS
+        comparison = f"{PAPER}; same data and network; differs: {differs}"
+    scored_on = "held-out" if args.holdout and not args.quick else "test"
+    print(f"ours: {scored_on} accuracy {accuracy:.2f}% | {comparison}")
     if args.save:
         with atomic_write(args.save) as f:
             pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
