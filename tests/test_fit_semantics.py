@@ -1099,14 +1099,16 @@ def test_gradient_check_catches_a_broken_backward_pass(monkeypatch):
     from skmnist.diagnostics import gradient_check
 
     calls = []
-    tanh_forward, tanh_backward = _numerics.ACTIVATIONS["tanh"]
+    tanh_forward, tanh_backward, initialisation = _numerics.ACTIVATIONS["tanh"]
 
     def broken_backward(h, grad, scratch):
         calls.append(1)
         tanh_backward(h, grad, scratch)
         grad *= 1.1
 
-    monkeypatch.setitem(_numerics.ACTIVATIONS, "tanh", (tanh_forward, broken_backward))
+    monkeypatch.setitem(
+        _numerics.ACTIVATIONS, "tanh", (tanh_forward, broken_backward, initialisation)
+    )
     X, y, _ = _tiny_problem()
     clf = TwoLayerMLPClassifier(n_hidden=6, activation="tanh", random_state=0)
     with numpy_kernels():

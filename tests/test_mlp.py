@@ -9,7 +9,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 
 from conftest import central_differences
 from skmnist import TwoLayerMLPClassifier
-from skmnist._numerics import ACTIVATIONS
+from skmnist._numerics import ACTIVATIONS, LEAKY_SLOPE
 
 #: Fits here are kept short on purpose (a few epochs show what is tested);
 #: tests of the warning itself use pytest.warns, which sees it regardless.
@@ -72,6 +72,7 @@ def test_predict_proba_is_the_documented_forward_pass(digits, activation):
     ).fit(X, y)
     reference_activations = {
         "relu": lambda z: np.maximum(z, 0),
+        "leaky_relu": lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
         "logistic": lambda z: 1 / (1 + np.exp(-z)),
         "tanh": np.tanh,
         "identity": lambda z: z,

@@ -10,6 +10,7 @@ from scipy.special import logsumexp
 
 from skmnist._numerics import (
     ACTIVATIONS,
+    LEAKY_SLOPE,
     axpy,
     log_softmax,
     matmul,
@@ -187,6 +188,7 @@ def _stable_logistic(z):
 
 TEXTBOOK = {
     "relu": lambda z: np.where(z > 0, z, 0.0),
+    "leaky_relu": lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
     "logistic": _stable_logistic,
     "tanh": lambda z: (np.exp(2 * z) - 1) / (np.exp(2 * z) + 1),
     "identity": lambda z: z.copy(),
@@ -194,15 +196,20 @@ TEXTBOOK = {
 
 
 def test_activations_are_the_expected_set():
-    """Exactly the four documented activations are available."""
-    assert set(ACTIVATIONS) == {"relu", "logistic", "tanh", "identity"}
+    """Exactly the five documented activations are available, each with the
+    initialisation its layer gets."""
+    assert set(ACTIVATIONS) == {"relu", "leaky_relu", "logistic", "tanh", "identity"}
+    assert set(TEXTBOOK) == set(ACTIVATIONS)
+    for name, (_, _, (scheme, gain)) in ACTIVATIONS.items():
+        assert scheme in {"he", "glorot"} and gain > 0, name
+    assert 0 < LEAKY_SLOPE < 1
 
 
 @pytest.mark.parametrize("name", sorted(TEXTBOOK))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_activation_forward_matches_textbook_formula(rng, name, dtype):
     """The in-place forward equals the textbook formula, keeps the array and dtype."""
-    forward, _ = ACTIVATIONS[name]
+    forward, _, _ = ACTIVATIONS[name]
     z = rng.normal(scale=3.0, size=(40, 5)).astype(dtype)
     expected = TEXTBOOK[name](z.astype(np.float64))
     work = z.copy()
@@ -216,7 +223,7 @@ def test_activation_forward_matches_textbook_formula(rng, name, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_logistic_very_negative_inputs_no_overflow(dtype):
     """The logistic of very negative inputs is tiny (or 0), with no overflow warning."""
-    forward, _ = ACTIVATIONS["logistic"]
+    forward, _, _ = ACTIVATIONS["logistic"]
     z = np.array([-1e4, -800.0, -100.0, -30.0, 0.0, 30.0, 800.0, 1e4], dtype=dtype)
     expected = _stable_logistic(z.astype(np.float64))
     work = z.copy()
@@ -245,7 +252,7 @@ def _finite_difference(forward, z, eps):
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activation_backward_matches_finite_difference(rng, name):
     """backward(h, grad) multiplies grad by f'(z), computed from h = f(z) alone."""
-    forward, backward = ACTIVATIONS[name]
+    forward, backward, _ = ACTIVATIONS[name]
     z = rng.normal(scale=2.0, size=(30, 4))
     z[np.abs(z) < 1e-3] = 0.5  # keep relu's kink away from the difference stencil
     eps = 1e-6
@@ -264,7 +271,7 @@ def test_activation_backward_matches_finite_difference(rng, name):
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
 def test_activation_backward_float32(rng, name):
     """The backward keeps float32 grads float32 and agrees with the float64 one."""
-    forward, backward = ACTIVATIONS[name]
+    forward, backward, _ = ACTIVATIONS[name]
     z = rng.normal(scale=2.0, size=(30, 4))
     h64 = z.copy()
     forward(h64)
@@ -280,7 +287,7 @@ def test_activation_backward_float32(rng, name):
 
 def test_relu_backward_zeroes_inactive_units():
     """ReLU passes the gradient where the output is positive and blocks it elsewhere."""
-    _, backward = ACTIVATIONS["relu"]
+    _, backward, _ = ACTIVATIONS["relu"]
     h = np.array([[0.0, 2.0, 0.0, 0.5]])
     grad = np.array([[3.0, -4.0, 5.0, 6.0]])
     backward(h, grad, np.empty_like(h))
