@@ -24,6 +24,11 @@ def reference():
         return dict(stored)
 
 
+@pytest.mark.skipif(
+    np.lib.NumpyVersion(np.__version__) < "2.0.0",
+    reason="the reference weights were pinned with NumPy 2; NumPy 1 rounds "
+    "some results (tanh) differently in the last bit",
+)
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("name", sorted(CONFIGURATIONS))
 def test_fit_matches_reference_bit_for_bit(reference, name, path):
