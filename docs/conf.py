@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "_ext"))
 # The gallery's figures are rendered off screen, also where a display exists.
 os.environ["MPLBACKEND"] = "Agg"
 
-import skmnist
+import skmnist  # noqa: E402 - after choosing the backend
 
 project = "skmnist"
 author = "the skmnist developers"

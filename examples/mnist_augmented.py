@@ -149,7 +149,10 @@ def main(argv=None):
     X_train, y_train, X_test, y_test = load(args.quick)
     if args.holdout and not args.quick:
         X_train, y_train, X_test, y_test = (
-            X_train[:50_000], y_train[:50_000], X_train[50_000:], y_train[50_000:]
+            X_train[:50_000],
+            y_train[:50_000],
+            X_train[50_000:],
+            y_train[50_000:],
         )
 
     if args.record:

@@ -24,12 +24,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._callback_support import CallbackSupportMixin, callback_listeners
-from ._inputs import fitted_classes, training_data, validation_data, weights_per_class
 from ._events import describe
 from ._fitted import Continuation, FittedNetwork, fitted_attributes
+from ._inputs import fitted_classes, training_data, validation_data, weights_per_class
 from ._numerics import log_softmax, softmax
 from ._settings import (
     OptimizerSettings,
@@ -333,7 +333,9 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
             )
         classes_ = fitted_classes(self, y, incremental, classes)
         per_class = weights_per_class(self, y, classes_, incremental)
-        data = training_data(self, X, y, sample_weight, classes_, per_class, incremental)
+        data = training_data(
+            self, X, y, sample_weight, classes_, per_class, incremental
+        )
         X_val, y_val = validation
         held_out = None
         if X_val is not None:
@@ -342,9 +344,7 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
         config = self._trainer_config()
         start = self._start(model, incremental, X.shape[1])
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        listeners = callback_listeners(
-            self, classes_, X, y, sample_weight, incremental
-        )
+        listeners = callback_listeners(self, classes_, X, y, sample_weight, incremental)
         trainer = Trainer(config, model, listeners)
         return trainer.train(data, classes_, seed, held_out, start, incremental)
 
@@ -424,6 +424,7 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                 "the parameters back, or refit."
             )
         return self._trained_network()
+
 
 def _same_value(a, b):
     if isinstance(a, str) or isinstance(b, str):

@@ -41,7 +41,6 @@ CALLBACK_ATTRIBUTES = (
 EPOCH_TASK = "epoch"
 
 
-
 def _sklearn_mixin():
     from sklearn.callback import CallbackSupportMixin
 
@@ -90,7 +89,8 @@ def callback_listeners(estimator, classes_, X, y, sample_weight, incremental):
     own = [
         CallbackListener(callback, estimator, classes_)
         for callback in getattr(estimator, "_skl_callbacks", ())
-        if hasattr(callback, "on_epoch_end_of") and callback not in _propagated(estimator)
+        if hasattr(callback, "on_epoch_end_of")
+        and callback not in _propagated(estimator)
     ]
     return (bridge, *own)
 

@@ -206,7 +206,9 @@ class WeightScaling:
             weight /= self.mean
             if np.all(weight == 1):
                 return None  # equal weights: the fast path
-        elif np.all(weight == weight[0]) and (self.exponent is not None or weight[0] == 1):
+        elif np.all(weight == weight[0]) and (
+            self.exponent is not None or weight[0] == 1
+        ):
             return None  # equal weights: the fast path
         return _cast(weight, dtype)
 

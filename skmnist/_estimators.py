@@ -170,7 +170,6 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         self.verbose = verbose
 
 
-
 class TwoLayerMLPClassifier(BaseMinibatchClassifier):
     """One hidden layer, a softmax output, trained by minibatch SGD or Adam.
 
@@ -363,4 +362,3 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         self.average = average
         self.augment = augment
         self.verbose = verbose
-

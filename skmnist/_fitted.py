@@ -84,7 +84,9 @@ class FittedNetwork:
         self.model = model
         self.n_features = int(n_features)
         self.classes = classes
-        self.layout = ParameterLayout(*model.layer_shapes(self.n_features, classes.size))
+        self.layout = ParameterLayout(
+            *model.layer_shapes(self.n_features, classes.size)
+        )
         self.solution = solution
 
     @property
@@ -113,7 +115,9 @@ class FittedNetwork:
         """
         weights, biases = self.model.weights_from(attributes)
         current_weights, current_biases = self.views()
-        if all(a is b for a, b in zip(weights + biases, current_weights + current_biases)):
+        if all(
+            a is b for a, b in zip(weights + biases, current_weights + current_biases)
+        ):
             return self
         arrays = [*weights, *biases]
         shapes = [np.shape(a) for a in arrays]
@@ -177,11 +181,15 @@ class FittedNetwork:
     @classmethod
     def from_dict(cls, state):
         """A network from :meth:`to_dict`'s output, checked before it is trusted."""
-        _require_keys(state, ("model", "model_type", "n_features", "classes", "solution"))
+        _require_keys(
+            state, ("model", "model_type", "n_features", "classes", "solution")
+        )
         model = model_from_spec(state["model_type"], state["model"])
         n_features = state["n_features"]
         if not isinstance(n_features, (int, np.integer)) or n_features < 1:
-            raise ValueError(f"The saved model's n_features ({n_features!r}) is invalid.")
+            raise ValueError(
+                f"The saved model's n_features ({n_features!r}) is invalid."
+            )
         classes = np.asarray(state["classes"])
         if classes.ndim != 1 or classes.size < 2:
             raise ValueError("The saved model's classes_ must be 1-D with >= 2 labels.")
@@ -256,7 +264,9 @@ class Continuation:
                 _check_vector(value, n_params, f"optimizer {name}", dtype)
         for name in ("t", "n_updates"):
             if not isinstance(state[name], (int, np.integer)) or state[name] < 0:
-                raise ValueError(f"The saved model's {name} ({state[name]!r}) is invalid.")
+                raise ValueError(
+                    f"The saved model's {name} ({state[name]!r}) is invalid."
+                )
         return cls(**{name: state[name] for name in names if name in state})
 
 

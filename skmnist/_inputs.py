@@ -48,6 +48,7 @@ def fitted_classes(estimator, y, incremental, classes):
             )
     return classes_
 
+
 def weights_per_class(estimator, y, classes_, incremental):
     """``class_weight`` as a float64 array in the order of ``classes_``, or None."""
     if incremental and estimator.class_weight == "balanced":
@@ -62,6 +63,7 @@ def weights_per_class(estimator, y, classes_, incremental):
             "sklearn.utils.class_weight.compute_class_weight and pass a dict."
         )
     return per_class_weights(estimator.class_weight, classes_, y)
+
 
 def training_data(estimator, X, y, sample_weight, classes_, per_class, incremental):
     """Encode labels; combine sample and class weights; drop zero weights.
@@ -91,6 +93,7 @@ def training_data(estimator, X, y, sample_weight, classes_, per_class, increment
         if not positive.all():
             X, y_encoded, weight = X[positive], y_encoded[positive], weight[positive]
     return TrainingData(X, y_encoded, weight, class_weights=per_class)
+
 
 def validation_data(estimator, X_val, y_val, classes_, per_class, dtype):
     X_val = validate_data(

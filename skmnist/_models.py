@@ -14,13 +14,12 @@ are published as.
 """
 
 import dataclasses
+from numbers import Integral
 from types import SimpleNamespace
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
-from numbers import Integral
 
-from ._settings import hyperparameter
 from ._numerics import (
     ACTIVATIONS,
     activation_backward_,
@@ -28,6 +27,7 @@ from ._numerics import (
     column_sums,
     matmul,
 )
+from ._settings import hyperparameter
 
 
 @dataclasses.dataclass(frozen=True)
@@ -252,7 +252,9 @@ def model_from_spec(spec_type, spec):
     try:
         model = model_class(**spec)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"The saved model's architecture {spec!r} is invalid: {exc}")
+        raise ValueError(
+            f"The saved model's architecture {spec!r} is invalid: {exc}"
+        ) from exc
     if getattr(model, "n_hidden", 1) < 1:
         raise ValueError(f"The saved model's architecture {spec!r} is invalid.")
     return model

@@ -279,7 +279,13 @@ def make_optimizer(settings, n_params, dtype, learning_rate_init):
     learning_rate_init : float
         The initial step, "auto" already resolved.
     """
-    common = (n_params, dtype, learning_rate_init, settings.learning_rate, settings.power_t)
+    common = (
+        n_params,
+        dtype,
+        learning_rate_init,
+        settings.learning_rate,
+        settings.power_t,
+    )
     if settings.solver == "adam":
         return AdamOptimizer(
             *common, settings.beta_1, settings.beta_2, settings.epsilon

@@ -200,7 +200,9 @@ class _Run:
 
     # -- the loop ---------------------------------------------------------------
     def fit_loop(self):
-        self.batch_listeners = [l for l in self.listeners if defines_batch_hook(l)]
+        self.batch_listeners = [
+            each for each in self.listeners if defines_batch_hook(each)
+        ]
         try:
             call_listeners(self.listeners, "on_train_begin", self)
             for _ in range(self.n_epochs):
@@ -235,7 +237,9 @@ class _Run:
         if self.incremental:
             self.history.stop_reason = "one pass of partial_fit"
             return
-        self.history.stop_reason = f"maximum iterations ({self.settings.max_iter}) reached"
+        self.history.stop_reason = (
+            f"maximum iterations ({self.settings.max_iter}) reached"
+        )
         self.history.reached_max_iter = True
 
     def _run_epoch(self):
@@ -305,6 +309,7 @@ class _Run:
         self.history.restored_epoch = epoch
         self.history.restored_scores = scores
 
+
 def batch_size_for(batch_size, n_samples):
     """The batch size a call trains with (warning when the data is smaller)."""
     if batch_size == "auto":
@@ -314,6 +319,7 @@ def batch_size_for(batch_size, n_samples):
             f"batch_size={batch_size} is larger than the {n_samples} training "
             "samples; using batches of all of them.",
             UserWarning,
+            stacklevel=2,
         )
     return min(batch_size, n_samples)
 

@@ -118,8 +118,7 @@ class OptimizerSettings:
     epsilon: float = hyperparameter(
         [Interval(Real, 0, None, closed="neither")],
         "float",
-        "Adam's numerical floor; one that rounds to 0 in the data's dtype is "
-        "refused.",
+        "Adam's numerical floor; one that rounds to 0 in the data's dtype is refused.",
     )
     average: Any = hyperparameter(
         ["boolean", Interval(Integral, 0, None, closed="left")],
@@ -181,8 +180,7 @@ class TrainingSettings:
     monitor: str = hyperparameter(
         [StrOptions({"loss", "accuracy"})],
         "{'loss', 'accuracy'}",
-        "Validation quantity early stopping watches (MLPClassifier's is "
-        "'accuracy').",
+        "Validation quantity early stopping watches (MLPClassifier's is 'accuracy').",
     )
     patience: Any = hyperparameter(
         [None, Interval(Integral, 1, None, closed="left")],

@@ -7,8 +7,8 @@ every step of a call reuses.
 
 import numpy as np
 
-from ._numerics import dropout_, softmax_cross_entropy_grad_
 from ._evaluation import divergence_limit
+from ._numerics import dropout_, softmax_cross_entropy_grad_
 
 
 class DropoutNoise:
@@ -154,8 +154,6 @@ def _augmented(augment, X, rng):
         )
     _check_finite(augment, X, out)
     return out
-
-
 
 
 def _check_finite(augment, X_before, X):

@@ -93,7 +93,9 @@ class Trainer:
         self.model = model
         self.listeners = list(listeners)
 
-    def train(self, data, classes, seed, validation=None, start=None, incremental=False):
+    def train(
+        self, data, classes, seed, validation=None, start=None, incremental=False
+    ):
         """Train on ``data``; return a :class:`TrainResult`.
 
         Parameters
@@ -123,7 +125,9 @@ class Trainer:
         state = self._initial_state(data, classes.size, start, rngs)
         run = _Run(self.config.training, self.model, state, data, start, incremental)
         run.listeners = self._listeners(run, data, validation, incremental)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with np.errstate(
+            over="ignore", invalid="ignore", divide="ignore", under="ignore"
+        ):
             run.fit_loop()
         network = FittedNetwork(self.model, data.X.shape[1], classes, state.solution)
         continuation = state.continuation(run.history.loss_curve)
@@ -140,7 +144,9 @@ class Trainer:
         watched = settings.early_stopping and not incremental and validation is not None
         scores = None
         if validation is not None:
-            evaluate = Evaluator(self.model, run.state.layout, validation, run.state.params)
+            evaluate = Evaluator(
+                self.model, run.state.layout, validation, run.state.params
+            )
             scores = HeldOutScores(evaluate, settings.monitor, watched)
             own.append(scores)
         if not incremental:
@@ -202,7 +208,11 @@ class Trainer:
             model.initialize(*state.layout.views(state.params), rngs["init"])
         else:
             resumed = start.continuation
-            source = resumed.params(start.network) if start.resume else start.network.solution
+            source = (
+                resumed.params(start.network)
+                if start.resume
+                else start.network.solution
+            )
             np.copyto(state.params, source, casting="unsafe")
             state.t, state.n_updates = resumed.t, resumed.n_updates
         # The batch size asked for, not the one the data allows: the step

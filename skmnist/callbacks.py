@@ -201,7 +201,9 @@ class Checkpoint(_FitCallback):
         if len(view.history.loss_curve) % self.every == 0:
             fitted = view.fitted_estimator()
             _write_model(fitted, self.path)
-        if self.best_path is not None and _is_new_best(view.history, view.estimator, state):
+        if self.best_path is not None and _is_new_best(
+            view.history, view.estimator, state
+        ):
             _write_model(fitted or view.fitted_estimator(), self.best_path)
 
     def teardown(self, estimator, context):

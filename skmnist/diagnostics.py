@@ -78,7 +78,10 @@ def gradient_check(
     """
     model, layout, classes, params = _network_to_check(estimator, X, y, random_state)
     X, y = check_X_y(X, y, dtype=np.float64)
-    if X.shape[1] != layout.shapes[0][0 if model.spec_type == "one_hidden_layer" else 1]:
+    if (
+        X.shape[1]
+        != layout.shapes[0][0 if model.spec_type == "one_hidden_layer" else 1]
+    ):
         raise ValueError(
             f"X has {X.shape[1]} features, but the network has "
             f"{layout.shapes[0]} input weights: give rows of the training width."

@@ -235,7 +235,9 @@ def convert_classifier(scope, operator, container):
             logits = _activate(scope, container, logits, activation, dtype)
     label, probabilities = operator.outputs
     if input_dtype == dtype:
-        _add_node(scope, container, "Softmax", [logits], probabilities.full_name, axis=1)
+        _add_node(
+            scope, container, "Softmax", [logits], probabilities.full_name, axis=1
+        )
     else:
         proba = _add_node(scope, container, "Softmax", [logits], axis=1)
         _add_node(

@@ -126,7 +126,10 @@ def _check_step_schedule(milestones, gamma):
 
 
 def _check_cosine_schedule(n_epochs, warmup_epochs, min_factor):
-    for name, value, low in (("n_epochs", n_epochs, 1), ("warmup_epochs", warmup_epochs, 0)):
+    for name, value, low in (
+        ("n_epochs", n_epochs, 1),
+        ("warmup_epochs", warmup_epochs, 0),
+    ):
         if not isinstance(value, Integral) or isinstance(value, bool) or value < low:
             raise ValueError(
                 f"CosineSchedule {name} must be an integer >= {low}; got {value!r}."

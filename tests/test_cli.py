@@ -17,8 +17,8 @@ import types
 
 import numpy as np
 import pytest
-from conftest import png_size
 
+from conftest import png_size
 from skmnist._cli import EXIT_INTERRUPTED, main
 
 

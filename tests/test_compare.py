@@ -19,6 +19,8 @@ from skmnist._compare import (
     Dataset,
     ModelSpec,
     Progress,
+    _contenders,
+    _interrupts,
     choose_evaluation,
     fit_and_score,
     format_table,
@@ -29,7 +31,6 @@ from skmnist._compare import (
     write_csv,
     write_json,
 )
-from skmnist._compare import _contenders, _interrupts
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ def _quantity(name):
     assert quantity.name == name
     return quantity
 
+
 # --------------------------------------------------------------------------
 # is_better (lower is better, rounding does not count)
 # --------------------------------------------------------------------------

@@ -18,10 +18,9 @@ from sklearn.datasets import (
     load_wine,
     make_blobs,
 )
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
-from sklearn.exceptions import NotFittedError
 
 from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
 

@@ -107,7 +107,9 @@ def test_checkpoint_refuses_an_unwritable_directory(digits, tmp_path, monkeypatc
     X, y = digits
     real_access = os.access
     monkeypatch.setattr(
-        os, "access", lambda p, mode, **kw: False if mode & os.W_OK else real_access(p, mode)
+        os,
+        "access",
+        lambda p, mode, **kw: False if mode & os.W_OK else real_access(p, mode),
     )
     with pytest.raises(ValueError, match="writable"):
         _mlp().set_callbacks(Checkpoint(tmp_path / "m.pkl")).fit(X, y)
@@ -252,10 +254,14 @@ def test_readme_checkpoint_and_monitor_write_what_they_say(digits, tmp_path):
     from skmnist.callbacks import Checkpoint, ValidationMonitor
 
     X, y = digits
-    monitor = ValidationMonitor(X[1500:], y[1500:], scoring="balanced_accuracy", patience=5)
+    monitor = ValidationMonitor(
+        X[1500:], y[1500:], scoring="balanced_accuracy", patience=5
+    )
     clf = TwoLayerMLPClassifier(learning_rate_init=0.01, random_state=0, max_iter=12)
     path = tmp_path / "mlp.pkl"
-    _quiet_fit(clf.set_callbacks(monitor, Checkpoint(path, every=10)), X[:1500], y[:1500])
+    _quiet_fit(
+        clf.set_callbacks(monitor, Checkpoint(path, every=10)), X[:1500], y[:1500]
+    )
     with open(path, "rb") as f:
         saved = pickle.load(f)
     assert len(saved.loss_curve_) == 10
@@ -305,12 +311,17 @@ def _tampered(clf, edit):
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda s: s["_network"].update(solution=s["_network"]["solution"][:-1]), "vector"),
+        (
+            lambda s: s["_network"].update(solution=s["_network"]["solution"][:-1]),
+            "vector",
+        ),
         (lambda s: s["_network"].update(solution=np.full(5, np.nan)), "vector|NaN"),
         (lambda s: s["_network"]["model"].update(n_hidden=-3), "invalid"),
         (lambda s: s["_network"].update(model_type="os.system"), "unknown"),
-        (lambda s: s["_continuation"]["optimizer"].update(
-            first_moment=np.zeros(3)), "optimizer"),
+        (
+            lambda s: s["_continuation"]["optimizer"].update(first_moment=np.zeros(3)),
+            "optimizer",
+        ),
         (lambda s: s.pop("_continuation"), "lacks|continuation|damaged"),
     ],
 )
@@ -350,7 +361,9 @@ def test_gradient_check_refuses_mismatched_rows_instead_of_crashing():
 
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
-        gradient_check(TwoLayerMLPClassifier(n_hidden=3), rng.normal(size=(50, 4)), [0, 1, 2])
+        gradient_check(
+            TwoLayerMLPClassifier(n_hidden=3), rng.normal(size=(50, 4)), [0, 1, 2]
+        )
 
 
 def test_float32_rows_near_the_largest_float_get_finite_probabilities(digits):
@@ -383,7 +396,7 @@ def test_onnx_refuses_labels_int64_cannot_hold(digits):
     import skmnist.onnx  # noqa: F401
 
     X, y = digits
-    labels = (y.astype(np.uint64) + np.uint64(2**63))
+    labels = y.astype(np.uint64) + np.uint64(2**63)
     clf = _quiet_fit(_mlp(max_iter=2), X, labels)
     with pytest.raises(ValueError, match="int64"):
         to_onnx(clf, X[:1].astype(np.float32))

@@ -116,9 +116,10 @@ def test_every_parameter_is_declared_and_constrained_from_its_declaration(Estima
     assert set(names) <= set(declared)
     assert set(Estimator._parameter_constraints) == set(names)
     for name in names:
-        assert Estimator._parameter_constraints[name] is declared[name].metadata[
-            "constraints"
-        ]
+        assert (
+            Estimator._parameter_constraints[name]
+            is declared[name].metadata["constraints"]
+        )
         # Documented with the estimator's own default.
         default = inspect.signature(Estimator.__init__).parameters[name].default
         assert f"{name} : " in Estimator.__doc__

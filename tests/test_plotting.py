@@ -13,10 +13,12 @@ pytest.importorskip("matplotlib", reason="the plots need matplotlib")
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 
-from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier  # noqa: E402
-from skmnist import plotting  # noqa: E402
-
 from conftest import png_size  # noqa: E402
+from skmnist import (  # noqa: E402
+    SoftmaxSGDClassifier,
+    TwoLayerMLPClassifier,
+    plotting,  # noqa: E402
+)
 
 
 def pixel_size(fig):

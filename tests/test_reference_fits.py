@@ -11,9 +11,8 @@ CHANGES.md.
 import numpy as np
 import pytest
 
-from skmnist._compiled import compiled_kernels
-
 from reference.fits import CONFIGURATIONS, PATH, run
+from skmnist._compiled import compiled_kernels
 
 PATHS = ["numpy", "compiled"]
 

@@ -74,7 +74,9 @@ def test_the_step_follows_the_schedule_and_is_recorded(digits, Estimator):
 @pytest.mark.parametrize(
     "schedule", [StepSchedule([2, 3], gamma=0.3), CosineSchedule(5, warmup_epochs=1)]
 )
-def test_a_resumed_fit_follows_the_same_schedule_bit_for_bit(digits, schedule, tmp_path):
+def test_a_resumed_fit_follows_the_same_schedule_bit_for_bit(
+    digits, schedule, tmp_path
+):
     X, y = digits
     params = dict(n_hidden=8, learning_rate=schedule, tol=0, random_state=0)
     whole = _fit(TwoLayerMLPClassifier(max_iter=5, **params), X, y)
@@ -91,8 +93,12 @@ def test_warm_start_continues_the_schedule(digits):
     schedule = StepSchedule([3], gamma=0.1)
     est = _fit(
         TwoLayerMLPClassifier(
-            n_hidden=8, learning_rate=schedule, learning_rate_init=0.01, max_iter=2,
-            tol=0, random_state=0,
+            n_hidden=8,
+            learning_rate=schedule,
+            learning_rate_init=0.01,
+            max_iter=2,
+            tol=0,
+            random_state=0,
         ),
         X,
         y,
@@ -104,7 +110,10 @@ def test_warm_start_continues_the_schedule(digits):
 def test_clone_and_grid_search_reach_the_schedule(digits):
     X, y = digits
     est = TwoLayerMLPClassifier(
-        n_hidden=8, max_iter=3, tol=0, random_state=0,
+        n_hidden=8,
+        max_iter=3,
+        tol=0,
+        random_state=0,
         learning_rate=StepSchedule([1], gamma=0.5),
     )
     copy = clone(est)
@@ -130,8 +139,11 @@ def test_verbose_prints_the_step(digits, capsys):
     X, y = digits
     _fit(
         SoftmaxSGDClassifier(
-            learning_rate=StepSchedule([1], gamma=0.1), learning_rate_init=0.1,
-            max_iter=2, tol=0, verbose=True,
+            learning_rate=StepSchedule([1], gamma=0.1),
+            learning_rate_init=0.1,
+            max_iter=2,
+            tol=0,
+            verbose=True,
         ),
         X,
         y,

@@ -51,7 +51,9 @@ CLASSES = np.arange(10)
 
 
 def _config(**training):
-    return TrainerConfig(optimizer=ADAM, training=dataclasses.replace(TRAINING, **training))
+    return TrainerConfig(
+        optimizer=ADAM, training=dataclasses.replace(TRAINING, **training)
+    )
 
 
 @pytest.fixture
@@ -88,7 +90,13 @@ def test_the_trainer_never_imports_the_estimators():
             for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom) and node.module
         }
-        estimator_side = {"_base", "_estimators", "_inputs", "_callback_support", "callbacks"}
+        estimator_side = {
+            "_base",
+            "_estimators",
+            "_inputs",
+            "_callback_support",
+            "callbacks",
+        }
         assert not imported & estimator_side, name
 
 

@@ -130,7 +130,9 @@ def fit_and_score(
         estimator = clone(template)
         with progress.epochs(f"{where}: " if where else ""):
             elapsed, stopped = _fit_guarded(
-                lambda: estimator.fit(X_train, y_train), progress
+                # Called at once, in this loop turn.
+                lambda: estimator.fit(X_train, y_train),  # noqa: B023
+                progress,
             )
         result.fit_times.append(elapsed)
         result.stopped_at_max_iter.append(stopped)

@@ -189,8 +189,7 @@ def read_idx_pair(images_raw, labels_raw, images_source, labels_source):
         )
     if labels.size and labels.max() > 9:
         raise ValueError(
-            f"{labels_source}: labels must be 0..9, found a label "
-            f"{int(labels.max())}."
+            f"{labels_source}: labels must be 0..9, found a label {int(labels.max())}."
         )
     return pixels, labels
 

@@ -82,8 +82,7 @@ def _parse(raw, source):
     )
     if not expected:
         raise ValueError(
-            f"{source}: not the 5,000-digit MNIST sample skmnist expects; "
-            f"{_REINSTALL}."
+            f"{source}: not the 5,000-digit MNIST sample skmnist expects; {_REINSTALL}."
         )
     return images, labels, index
 

@@ -110,7 +110,7 @@ _NUMPY_INTERNALS = (
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _allowed_globals():
     """``(module, name)`` -> the object a pickle may reference by that name."""
     allowed = {("builtins", name): getattr(builtins, name) for name in _BUILTINS}
@@ -393,7 +393,7 @@ class RestrictedUnpickler(pickle._Unpickler):
         raise _refuse(f"the pickle uses the extension code {code}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _call_checkers():
     """``id(callable) -> (callable, checker)``: how each allowed global is
     called.  ``numpy.ndarray`` is absent: pickles pass it to ``_reconstruct``
@@ -461,6 +461,5 @@ def restricted_loads(raw, path):
         raise UnsafePickleError(f"{path}: {exc}") from None
     except Exception as exc:  # corrupt pickles fail in many different ways
         raise ValueError(
-            f"{path}: not a readable pickle ({type(exc).__name__}: "
-            f"{str(exc)[:200]})."
+            f"{path}: not a readable pickle ({type(exc).__name__}: {str(exc)[:200]})."
         ) from None

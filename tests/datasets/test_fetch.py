@@ -14,7 +14,7 @@ import pytest
 
 from skmnist.datasets import _download, _fetch, fetch_fashion_mnist, fetch_mnist
 
-from .conftest import asymmetric_images, assert_digits_look_upright, idx_bytes
+from .conftest import assert_digits_look_upright, asymmetric_images, idx_bytes
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 

@@ -4,8 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from skmnist.datasets import get_data_home
 from skmnist._files import atomic_write
+from skmnist.datasets import get_data_home
 from skmnist.datasets._home import make_bunch, read_maybe_gzip
 
 

@@ -10,8 +10,8 @@ from skmnist.datasets import load_idx
 from skmnist.datasets._home import read_maybe_gzip
 
 from .conftest import (
-    asymmetric_images,
     assert_digits_look_upright,
+    asymmetric_images,
     idx_bytes,
     write_file,
 )

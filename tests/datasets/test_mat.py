@@ -11,7 +11,7 @@ from scipy.io import savemat
 
 from skmnist.datasets import load_mat
 
-from .conftest import asymmetric_images, assert_digits_look_upright
+from .conftest import assert_digits_look_upright, asymmetric_images
 
 
 def course_layout(images):

@@ -105,7 +105,9 @@ CONFIGURATIONS = {
     ),
     "mlp_resumed": lambda: _resumed(_mlp(max_iter=3, dropout=0.2, average=True)),
     "softmax_resumed": lambda: _resumed(_soft(max_iter=3, learning_rate="invscaling")),
-    "mlp_warm_start": lambda: _warm(_mlp(max_iter=3, learning_rate="invscaling", solver="sgd")),
+    "mlp_warm_start": lambda: _warm(
+        _mlp(max_iter=3, learning_rate="invscaling", solver="sgd")
+    ),
     "mlp_partial_fit": lambda: _incremental(_mlp()),
     "mlp_augment": lambda: _fit(
         _mlp(augment=RandomShift(max_shift=1, image_shape=(8, 8)), max_iter=3)
@@ -121,10 +123,14 @@ def arrays_of(name, fits):
     """
     out = {}
     for k, est in enumerate(fits):
-        weights = est.coefs_ + est.intercepts_ if hasattr(est, "coefs_") else [
-            est.coef_,
-            est.intercept_,
-        ]
+        weights = (
+            est.coefs_ + est.intercepts_
+            if hasattr(est, "coefs_")
+            else [
+                est.coef_,
+                est.intercept_,
+            ]
+        )
         for j, w in enumerate(weights):
             out[f"{name}/{k}/w{j}"] = np.array(w, copy=True)
         out[f"{name}/{k}/loss_curve"] = np.array(est.loss_curve_)
