@@ -338,7 +338,11 @@ def test_corruption_messages_say_what_is_wrong(tmp_path):
         path = write_mat(tmp_path, f"{name}.mat", variable, y_variable())
         with pytest.raises(ValueError, match=f"{name}.mat") as excinfo:
             load_mat(path)
-        assert expected in str(excinfo.value)
+        message = str(excinfo.value)
+        # SciPy 1.15 checks the row indices itself, before our check runs;
+        # its message, quoted in ours, says the same thing.
+        scipy_says = name == "rows" and "exceeds matrix dimension" in message
+        assert expected in message or scipy_says, message
     path = tmp_path / "cut.mat"
     path.write_bytes(mat_file(x_variable(), y_variable())[:-13])
     with pytest.raises(
