@@ -673,3 +673,19 @@ def test_report_html_is_self_contained_with_every_figure(sample_run):
     for name in pngs:
         assert text.count(f"<strong>{name}</strong>:") == 1  # each captioned
     assert "plan: " in text and "held equal: " in text and "numpy " in text
+
+
+@pytest.mark.slow
+def test_report_html_renders_in_chromium_with_every_figure(sample_run, tmp_path):
+    import browser
+
+    if browser.find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    result, out = sample_run
+    assert result.returncode == 0, result.stderr
+    rendered = browser.render(out / "report.html", tmp_path, size=(1200, 2400))
+    assert browser.distinct_colours(rendered.screenshot) >= 16  # not blank
+    for heading in ("Plan", "Results", "Held equal", "Provenance", "Figures"):
+        assert f">{heading}</h2>" in rendered.dom
+    pngs = [name for name in os.listdir(out) if name.endswith(".png")]
+    assert rendered.dom.count('src="data:image/png;base64,') == len(pngs)

@@ -419,3 +419,44 @@ def test_onnx_probabilities_stay_finite_for_huge_float32_rows(digits):
     assert np.all(np.isfinite(proba))
     assert_allclose(proba, clf.predict_proba(rows), atol=1e-6)
     assert_array_equal(labels, clf.predict(rows))
+
+
+@pytest.mark.slow
+def test_property_weighted_resume_is_bit_for_bit(digits):
+    """Any weights, split at any epoch: resuming equals the uninterrupted fit."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    X, y = digits[0][:300], digits[1][:300]
+
+    @settings(deadline=None)
+    @given(
+        seed=st.integers(0, 2**16),
+        split=st.integers(1, 3),
+        weighted=st.sampled_from(["sample", "dict", "balanced", "both"]),
+        mlp=st.booleans(),
+    )
+    def check(seed, split, weighted, mlp):
+        rng = np.random.default_rng(seed)
+        fit_params, params = {}, {"max_iter": 4, "tol": 0, "random_state": seed}
+        if weighted in ("sample", "both"):
+            weight = rng.uniform(0, 4, len(y))
+            weight[rng.random(len(y)) < 0.1] = 0
+            fit_params["sample_weight"] = weight
+        if weighted in ("dict", "both"):
+            params["class_weight"] = {k: float(rng.uniform(0.1, 3)) for k in range(10)}
+        elif weighted == "balanced":
+            params["class_weight"] = "balanced"
+        Estimator = TwoLayerMLPClassifier if mlp else SoftmaxSGDClassifier
+        if mlp:
+            params["n_hidden"] = 6
+        whole = _quiet_fit(Estimator(**params), X, y, **fit_params)
+        part = _quiet_fit(
+            Estimator(**{**params, "max_iter": split}), X, y, **fit_params
+        )
+        for _ in range(4 - split):
+            part.partial_fit(X, y, **fit_params)
+        assert part.loss_curve_ == whole.loss_curve_
+        assert_array_equal(part.predict_proba(X), whole.predict_proba(X))
+
+    check()
