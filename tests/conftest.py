@@ -88,7 +88,7 @@ def mnist_dir():
         pytest.skip(
             f"full MNIST not found in {directory} (missing: {', '.join(missing)}); "
             "to run this test, set SKMNIST_DATA to a folder whose mnist/ "
-            "subfolder holds the four MNIST IDX files (see README, Data)"
+            "subfolder holds the four MNIST IDX files (see docs/user_guide/datasets.rst)"
         )
     return directory
 
@@ -103,7 +103,7 @@ def course_mat_path():
     pytest.skip(
         f"neither {' nor '.join(COURSE_MAT_NAMES)} in {get_data_home()}; set "
         "SKMNIST_DATA to the folder holding the course's 20x20 digits file "
-        "to run this test (see README, Data)"
+        "to run this test (see docs/user_guide/datasets.rst)"
     )
 
 
