@@ -23,6 +23,8 @@ import struct
 import zlib
 from collections import namedtuple
 
+import numpy as np
+
 from ._untrusted import MAX_DEFLATE_RATIO
 
 HEADER_SIZE = 128
@@ -36,7 +38,17 @@ _MI_MATRIX, _MI_COMPRESSED, _MI_UTF8 = 14, 15, 16
 
 # Type codes scipy can turn into an array, and their item sizes.
 _NUMERIC_ITEMSIZE = {1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8}
-_INTEGER_TYPES = {1, 2, 3, 4, 5, 6, 12, 13}
+# The integer codes, as NumPy type characters (int8, uint8 ... uint64).
+_INTEGER_TYPES = {
+    1: "i1",
+    2: "u1",
+    3: "i2",
+    4: "u2",
+    5: "i4",
+    6: "u4",
+    12: "i8",
+    13: "u8",
+}
 
 _SPARSE_CLASS = 5
 _OPAQUE_CLASS = 17
@@ -162,6 +174,13 @@ class _Elements:
             raise self.error(f"the {what} does not hold a whole number of values")
         return count, pos
 
+    def integers(self, pos, end, what):
+        """The values of an integer element; return ``(values, next_pos)``."""
+        self.numeric_part(pos, end, what, integer=True)
+        mdtype, start, stop, next_pos = self.tag(pos, end)
+        dtype = np.dtype(_INTEGER_TYPES[mdtype]).newbyteorder(self.order)
+        return np.frombuffer(self.buf[start:stop], dtype=dtype), next_pos
+
 
 def _check_numeric(elements, header, end):
     """Dense numeric matrix: real part, and imaginary part when complex, each
@@ -178,16 +197,20 @@ def _check_numeric(elements, header, end):
 
 def _check_sparse(elements, header, end):
     """Sparse matrix: row indices, column pointers, values (and imaginary
-    values), all present with usable types.  Their consistency is checked on
-    the loaded matrix, where scipy's own checks apply."""
+    values), all present with usable types, and the pointers in order.  The
+    row indices are checked on the loaded matrix.  The pointers are checked
+    here because some SciPy releases (1.15) hand back a COO matrix built
+    from them, in which pointers out of order can no longer be seen."""
     if len(header.dims) != 2:
         raise elements.error(f"a sparse matrix with {len(header.dims)} dimensions")
     _, pos = elements.numeric_part(header.end, end, "row indices", integer=True)
-    n_pointers, pos = elements.numeric_part(pos, end, "column pointers", True)
-    if n_pointers < header.dims[1] + 1:
-        raise elements.error(
-            f"{n_pointers} column pointers for {header.dims[1]} columns"
-        )
+    pointers, pos = elements.integers(pos, end, "column pointers")
+    n_columns = header.dims[1]
+    if len(pointers) < n_columns + 1:
+        raise elements.error(f"{len(pointers)} column pointers for {n_columns} columns")
+    pointers = pointers[: n_columns + 1].astype(np.int64)
+    if pointers[0] != 0 or np.any(np.diff(pointers) < 0):
+        raise elements.error("the column pointers are not increasing from 0")
     n_values, pos = elements.numeric_part(pos, end, "values")
     if header.is_complex:
         n_imaginary, _ = elements.numeric_part(pos, end, "imaginary values")
