@@ -1,5 +1,8 @@
-"""What the benchmark scripts share: the data, a timer, a table printer."""
+"""What the benchmark scripts share: the data, timers, interleaved rounds
+with their spread, BLAS thread settings, a table printer."""
 
+import contextlib
+import os
 import sys
 import time
 import warnings
@@ -51,3 +54,94 @@ def print_table(header, rows):
     for row in [header, ["-" * w for w in widths], *rows]:
         print("  ".join(str(cell).rjust(w) for cell, w in zip(row, widths)))
     sys.stdout.flush()
+
+
+def interleaved_rounds(contenders, rounds):
+    """Time every contender once per round, back to back, ``rounds`` times.
+
+    ``contenders`` maps names to callables returning seconds. Interleaving
+    makes a slow spell of a shared machine hit all of them alike; returns
+    each one's list of times.
+    """
+    times = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, measure in contenders.items():
+            times[name].append(measure())
+    return times
+
+
+def spread(values):
+    """``(median, first quartile, third quartile)`` of ``values``."""
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
+    return float(median), float(q1), float(q3)
+
+
+def ratio_text(numerators, denominators):
+    """The median of the per-round ratios, with their interquartile range."""
+    median, q1, q3 = spread(np.divide(numerators, denominators))
+    return f"{median:.2f}x ({q1:.2f}-{q3:.2f})"
+
+
+def seconds_text(values, digits=3):
+    """Median seconds, with the interquartile range."""
+    median, q1, q3 = spread(values)
+    return f"{median:.{digits}f} ({q1:.{digits}f}-{q3:.{digits}f})"
+
+
+def thread_counts():
+    """1, 2, 4, ... up to the cores present, and the core count itself."""
+    cores = os.cpu_count() or 1
+    counts = [1]
+    while counts[-1] * 2 < cores:
+        counts.append(counts[-1] * 2)
+    return counts + [cores] if cores > 1 else counts
+
+
+@contextlib.contextmanager
+def blas_threads(n=None, rule=True):
+    """Run the block with BLAS limited to ``n`` threads (None: as the process
+    started, all cores by default); ``rule=False`` turns skmnist's choice of
+    threads per phase off (``SKMNIST_BLAS_THREADS=inherit``), so that ours
+    runs on exactly ``n``."""
+    from threadpoolctl import threadpool_limits
+
+    before = os.environ.get("SKMNIST_BLAS_THREADS")
+    os.environ["SKMNIST_BLAS_THREADS"] = "auto" if rule else "inherit"
+    try:
+        with threadpool_limits(limits=n, user_api="blas"):
+            yield
+    finally:
+        if before is None:
+            del os.environ["SKMNIST_BLAS_THREADS"]
+        else:
+            os.environ["SKMNIST_BLAS_THREADS"] = before
+
+
+def floor_epoch(X, widths, batch, seed=0):
+    """Seconds for one epoch of the matrix products alone: the floor.
+
+    The same shapes as a network of layer ``widths`` (e.g. ``[100, 10]``,
+    or ``[10]`` for softmax regression) trained on ``X`` in batches of
+    ``batch`` rows gathered in a shuffled order, as training does: each
+    batch's forward products, then the backward ones (each weight gradient
+    and each hidden delta). Nothing else: no bias, activation, loss or
+    update.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = [X.shape[1], *widths]
+    weights = [rng.random((a, b), dtype=X.dtype) for a, b in zip(sizes, sizes[1:])]
+    grads = [np.empty_like(w) for w in weights]
+    outputs = [np.empty((batch, width), dtype=X.dtype) for width in widths]
+    rows = np.empty((batch, X.shape[1]), dtype=X.dtype)
+    order = rng.permutation(X.shape[0])
+    start = time.perf_counter()
+    for first in range(0, X.shape[0] - batch + 1, batch):
+        np.take(X, order[first : first + batch], axis=0, out=rows, mode="clip")
+        inputs = [rows, *outputs[:-1]]
+        for x, w, out in zip(inputs, weights, outputs):
+            np.matmul(x, w, out=out)
+        for layer in reversed(range(len(weights))):
+            np.matmul(inputs[layer].T, outputs[layer], out=grads[layer])
+            if layer:
+                np.matmul(outputs[layer], weights[layer].T, out=outputs[layer - 1])
+    return time.perf_counter() - start

@@ -1,31 +1,53 @@
 """TwoLayerMLPClassifier vs MLPClassifier on full MNIST, side by side.
 
-Same float32 data, same hidden size, solver, batch size and epochs, in one
-process. Prints (issue #3's bars in brackets):
+Same float32 data, same hidden size, solver (Adam), batch size (200) and
+epochs, in one process. Prints:
 
-1. seconds per epoch at 100 and 800 hidden units, the ratio to MLPClassifier
-   [>= 2x] and to the BLAS floor measured here and now [<= 1.5x at 800],
-   and ours again on the NumPy path (without the numba kernels), all in
-   interleaved rounds;
-2. time for our recommended fast configuration to reach 0.98 test accuracy,
+1. seconds per epoch at 100 and 800 hidden units, at one BLAS thread and
+   at the default (every core; ours then picks its threads per phase),
+   against MLPClassifier and against the floor (the same matrix products
+   with the shuffled-row gather, nothing else), measured in interleaved
+   rounds: medians, with the interquartile range of the per-round ratios
+   in brackets. Bars (issue #22): >= 1.8x MLPClassifier at 100 units and
+   >= 2.0x at 800 at default threads; at one thread within 1.25x of the
+   floor at 100 units;
+2. the scaling table: ours and the floor at each thread count from 1 to the
+   cores present (our choice of threads off, so that it runs on exactly that
+   many), and ours at the default; bar: the default within 10% of the
+   fastest count;
+3. time for our recommended fast configuration to reach 0.98 test accuracy,
    against the time MLPClassifier's defaults take to finish [<= 1/4];
-3. the best one-hidden-layer configuration we document [>= 0.984 in 2 min].
+4. the best one-hidden-layer configuration we document [>= 0.984 in 2 min].
 
-    python benchmarks/bench_mlp.py [--quick]
+    python benchmarks/bench_mlp.py [--quick] [--rounds N]
+
+``--quick`` prints parts 1 and 2 only.
 """
 
 import argparse
+import functools
+import os
 import time
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.neural_network import MLPClassifier
 
-from _common import load_mnist, print_table, timed_fit
+from _common import (
+    blas_threads,
+    floor_epoch,
+    interleaved_rounds,
+    load_mnist,
+    print_table,
+    ratio_text,
+    seconds_text,
+    thread_counts,
+    timed_fit,
+)
 from skmnist import TwoLayerMLPClassifier
-from skmnist._compiled import compiled_kernels, kernel_backend, numpy_kernels
+from skmnist._compiled import kernel_backend
 
 BATCH = 200
+SIZES = [(100, 5), (800, 2)]  # hidden units, epochs per timed fit
 FAST = dict(n_hidden=256, learning_rate_init=2e-3)
 BEST = dict(
     n_hidden=800,
@@ -36,64 +58,118 @@ BEST = dict(
 )
 
 
-def blas_floor(X, n_hidden, n_classes=10, repeats=1):
-    """Seconds per epoch of the matrix products alone, at the same shapes."""
-    rng = np.random.default_rng(0)
-    W1 = rng.random((X.shape[1], n_hidden), dtype=X.dtype)
-    W2 = rng.random((n_hidden, n_classes), dtype=X.dtype)
-    hidden = np.empty((BATCH, n_hidden), dtype=X.dtype)
-    logits = np.empty((BATCH, n_classes), dtype=X.dtype)
-    grad_W1, grad_W2 = np.empty_like(W1), np.empty_like(W2)
-    batches = [np.ascontiguousarray(X[i : i + BATCH]) for i in range(0, len(X), BATCH)]
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for batch in batches:
-            np.matmul(batch, W1, out=hidden)  # forward, hidden layer
-            np.matmul(hidden, W2, out=logits)  # forward, output layer
-            np.matmul(hidden.T, logits, out=grad_W2)  # backward, W2
-            np.matmul(logits, W2.T, out=hidden)  # backward, hidden delta
-            np.matmul(batch.T, hidden, out=grad_W1)  # backward, W1
-        best = min(best, time.perf_counter() - start)
-    return best
+def epoch_timer(estimator, X, y):
+    """A callable: fit ``estimator`` (after an untimed warm-up on 2,000 rows);
+    return seconds per epoch."""
+
+    def measure():
+        return timed_fit(estimator, X, y, warm_up=True) / estimator.n_iter_
+
+    return measure
 
 
-def per_epoch_times(X, y, n_hidden, epochs, rounds=5):
-    """Seconds per epoch of each model and of the floor, measured in rounds.
-
-    Each round times every contender back to back, so that a slow spell of
-    this shared machine hits them alike. Returns the best time of each over
-    the rounds, and the median over rounds of each one's ratio to ours.
-    """
-    ours = TwoLayerMLPClassifier(
-        n_hidden, batch_size=BATCH, max_iter=epochs, tol=0, random_state=0
-    )
-    theirs = MLPClassifier(
-        (n_hidden,), batch_size=BATCH, max_iter=epochs, tol=0, random_state=0
-    )
-    contenders = {
-        "ours": lambda: timed_fit(ours, X, y, warm_up=True) / ours.n_iter_,
-        "theirs": lambda: timed_fit(theirs, X, y, warm_up=True) / theirs.n_iter_,
-        "floor": lambda: blas_floor(X, n_hidden),
+def contenders(X, y, n_hidden, epochs):
+    common = dict(batch_size=BATCH, max_iter=epochs, tol=0, random_state=0)
+    ours = TwoLayerMLPClassifier(n_hidden, **common)
+    theirs = MLPClassifier((n_hidden,), **common)
+    return {
+        "ours": epoch_timer(ours, X, y),
+        "theirs": epoch_timer(theirs, X, y),
+        "floor": functools.partial(floor_epoch, X, [n_hidden, 10], BATCH),
     }
-    if compiled_kernels() is not None:
-        numpy_path = clone(ours)
 
-        def time_numpy_path():
-            with numpy_kernels():
-                return timed_fit(numpy_path, X, y, warm_up=True) / numpy_path.n_iter_
 
-        contenders["ours without numba"] = time_numpy_path
-    times = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, measure in contenders.items():
-            times[name].append(measure())
-    best = {name: min(seconds) for name, seconds in times.items()}
-    ratio = {
-        name: float(np.median(np.divide(seconds, times["ours"])))
-        for name, seconds in times.items()
-    }
-    return best, ratio
+def per_epoch_table(X, y, rounds):
+    """Part 1: per-epoch seconds and ratios at one thread and at the default."""
+    rows = []
+    for n_hidden, epochs in SIZES:
+        for threads in (1, None):
+            with blas_threads(threads):
+                times = interleaved_rounds(contenders(X, y, n_hidden, epochs), rounds)
+            rows.append(
+                [
+                    n_hidden,
+                    threads or f"default ({os.cpu_count()})",
+                    seconds_text(times["ours"]),
+                    seconds_text(times["theirs"]),
+                    ratio_text(times["theirs"], times["ours"]),
+                    seconds_text(times["floor"]),
+                    ratio_text(times["ours"], times["floor"]),
+                ]
+            )
+    print_table(
+        [
+            "hidden",
+            "BLAS threads",
+            "ours s/epoch",
+            "MLPClassifier s/epoch",
+            "MLP / ours",
+            "floor s/epoch",
+            "ours / floor",
+        ],
+        rows,
+    )
+
+
+def scaling_table(X, y, rounds):
+    """Part 2: ours at each fixed thread count, the floor, and our default."""
+    rows = []
+    for n_hidden, epochs in SIZES:
+        ours = TwoLayerMLPClassifier(
+            n_hidden, batch_size=BATCH, max_iter=epochs, tol=0, random_state=0
+        )
+        floor = functools.partial(floor_epoch, X, [n_hidden, 10], BATCH)
+        timers = {}
+        for n in thread_counts():
+            timers[n] = _fixed(epoch_timer(ours, X, y), n)
+            timers[f"floor {n}"] = _fixed(floor, n)
+        timers["default"] = epoch_timer(ours, X, y)
+        times = interleaved_rounds(timers, rounds)
+        fixed = {n: float(np.median(times[n])) for n in thread_counts()}
+        fastest = min(fixed, key=fixed.get)
+        for n in thread_counts():
+            rows.append(
+                [
+                    n_hidden,
+                    n,
+                    seconds_text(times[n]),
+                    seconds_text(times[f"floor {n}"]),
+                    ratio_text(times[n], times[f"floor {n}"]),
+                    "",
+                ]
+            )
+        rows.append(
+            [
+                n_hidden,
+                "default (chosen per phase)",
+                seconds_text(times["default"]),
+                "",
+                "",
+                f"{float(np.median(times['default'])) / fixed[fastest]:.2f}x "
+                f"the fastest ({fastest})",
+            ]
+        )
+    print_table(
+        [
+            "hidden",
+            "BLAS threads",
+            "ours s/epoch",
+            "floor s/epoch",
+            "ours / floor",
+            "default vs fastest",
+        ],
+        rows,
+    )
+
+
+def _fixed(measure, n):
+    """``measure`` run on exactly ``n`` BLAS threads (our choice off)."""
+
+    def run():
+        with blas_threads(n, rule=False):
+            return measure()
+
+    return run
 
 
 def time_to_accuracy(X, y, X_test, y_test, target, max_epochs=40):
@@ -113,47 +189,24 @@ def time_to_accuracy(X, y, X_test, y_test, target, max_epochs=40):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="per-epoch timings only (about 2 minutes)"
+        "--quick", action="store_true", help="parts 1 and 2 only (about 6 minutes)"
     )
-    quick = parser.parse_args().quick
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    args = parser.parse_args()
     X, y, X_test, y_test = load_mnist(np.float32)
 
-    print(f"skmnist training kernels: {kernel_backend()}")
+    print(f"skmnist training kernels: {kernel_backend()}; {os.cpu_count()} cores")
     print(
-        "1. Seconds per epoch, full MNIST float32, adam, batch 200: best of 5 "
-        "rounds;\n   ratios are medians of the per-round ratios"
+        f"1. Seconds per epoch, full MNIST float32, Adam, batch 200: medians of "
+        f"{args.rounds} interleaved rounds (interquartile ranges in brackets)"
     )
-    rows = []
-    for n_hidden, epochs in [(100, 5), (800, 2)]:
-        best, ratio = per_epoch_times(X, y, n_hidden, epochs)
-        without = best.get("ours without numba")
-        rows.append(
-            [
-                n_hidden,
-                f"{best['ours']:.3f}",
-                f"{best['theirs']:.3f}",
-                f"{ratio['theirs']:.2f}x",
-                f"{best['floor']:.3f}",
-                f"{1 / ratio['floor']:.2f}x",
-                "-" if without is None else f"{without:.3f}",
-            ]
-        )
-    print_table(
-        [
-            "hidden",
-            "ours s/epoch",
-            "MLPClassifier s/epoch",
-            "speed-up",
-            "BLAS floor s",
-            "ours / floor",
-            "ours without numba",
-        ],
-        rows,
-    )
-    if quick:
+    per_epoch_table(X, y, args.rounds)
+    print(f"\n2. Scaling with BLAS threads ({args.rounds} rounds)")
+    scaling_table(X, y, args.rounds)
+    if args.quick:
         return
 
-    print("\n2. Time to 0.98 test accuracy vs MLPClassifier defaults to finish")
+    print("\n3. Time to 0.98 test accuracy vs MLPClassifier defaults to finish")
     X64, X_test64 = X.astype(np.float64), X_test.astype(np.float64)
     defaults = MLPClassifier(random_state=0)
     defaults_time = timed_fit(defaults, X64, y, warm_up=True)
@@ -178,7 +231,7 @@ def main():
         ],
     )
 
-    print("\n3. Best documented one-hidden-layer configuration")
+    print("\n4. Best documented one-hidden-layer configuration")
     best = TwoLayerMLPClassifier(random_state=0, **BEST)
     seconds = timed_fit(best, X, y, warm_up=True)
     print_table(

@@ -43,6 +43,27 @@ def adam_update(
 
 
 @_jit
+def sgd_update(params, grads, velocity, rate, momentum, nesterov, alpha, n_penalized):
+    """One SGD step with (Nesterov's) momentum, the L2 penalty added to the
+    first ``n_penalized`` gradients on the way; ``momentum == 0`` leaves
+    ``velocity`` alone."""
+    for i in range(params.shape[0]):
+        g = grads[i]
+        if i < n_penalized:
+            g += alpha * params[i]
+        scaled = g * rate
+        if momentum == 0:
+            params[i] -= scaled
+            continue
+        v = velocity[i] * momentum - scaled
+        velocity[i] = v
+        if nesterov:
+            params[i] = (params[i] - scaled) + v * momentum
+        else:
+            params[i] += v
+
+
+@_jit
 def add_scaled(y, x, a):
     """``y += a * x``."""
     for i in range(y.shape[0]):

@@ -80,8 +80,13 @@ def _check_bias(bias, z):
         )
 
 
-def _check_labels(logits, y, sample_weight):
-    """The compiled loss indexes ``y[i]``, ``sample_weight[i]`` and ``logits[i, y[i]]``."""
+def _check_labels(logits, y, sample_weight, labels_in_range=False):
+    """The compiled loss indexes ``y[i]``, ``sample_weight[i]`` and ``logits[i, y[i]]``.
+
+    ``labels_in_range``: the caller checked the range of every label once
+    (a training call checks its labels before the first batch), so the two
+    reductions per batch are skipped.
+    """
     n_rows, n_classes = logits.shape
     if y.shape != (n_rows,) or (
         sample_weight is not None and sample_weight.shape != (n_rows,)
@@ -89,7 +94,13 @@ def _check_labels(logits, y, sample_weight):
         raise ValueError(
             f"labels {y.shape} and weights do not match the {n_rows} rows of logits"
         )
-    if n_rows and (y.min() < 0 or y.max() >= n_classes):
+    if not labels_in_range:
+        check_label_range(y, n_classes)
+
+
+def check_label_range(y, n_classes):
+    """Every encoded label must index a class (the compiled loss trusts it)."""
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(f"encoded labels must lie in [0, {n_classes})")
 
 
@@ -103,14 +114,15 @@ def column_sums(a, out):
     return np.sum(a, axis=0, out=out)
 
 
-def softmax_cross_entropy_grad_(logits, y, sample_weight, scale):
+def softmax_cross_entropy_grad_(logits, y, sample_weight, scale, labels_in_range=False):
     """Turn ``logits`` into the gradient of the weighted NLL; return that NLL.
 
     The loss is ``sum_i w_i * nll_i`` (``w_i = 1`` when ``sample_weight`` is
     None); ``logits`` is overwritten with ``scale`` times its gradient,
-    ``scale * w_i * (softmax(logits_i) - onehot(y_i))``.
+    ``scale * w_i * (softmax(logits_i) - onehot(y_i))``. ``labels_in_range``
+    says the caller has checked that ``0 <= y < n_classes``.
     """
-    _check_labels(logits, y, sample_weight)
+    _check_labels(logits, y, sample_weight, labels_in_range)
     kernels = compiled_kernels()
     if kernels is not None:
         as_dtype = logits.dtype.type

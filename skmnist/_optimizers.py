@@ -123,6 +123,18 @@ class SGDOptimizer(_Optimizer):
         self.velocity = np.zeros(n_params, dtype=dtype)
 
     def _update(self, params, grads, alpha, n_penalized, kernels):
+        if kernels is not None:
+            kernels.sgd_update(
+                params,
+                grads,
+                self.velocity,
+                self._scalar(self.learning_rate),
+                self._scalar(self.momentum),
+                self.nesterov,
+                self._scalar(alpha),
+                n_penalized,
+            )
+            return
         self._add_penalty(params, grads, alpha, n_penalized)
         scaled_step = np.multiply(
             grads, self._scalar(self.learning_rate), out=self._scratch

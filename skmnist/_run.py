@@ -16,6 +16,7 @@ import numpy as np
 from ._events import ListenerError, call_listeners, defines_batch_hook, describe
 from ._fitted import Continuation, FittedNetwork, ParameterLayout
 from ._step import GradientStep
+from ._threads import blas_threads, minibatch_blas_threads
 
 
 @dataclasses.dataclass
@@ -140,6 +141,8 @@ class _Run:
         self.classes_size = state.layout.n_classes
         self.batch_size = batch_size_for(settings.batch_size, data.n_samples)
         self.step = GradientStep(settings, model, state, data, self.batch_size)
+        layer_shapes = state.layout.shapes[: state.layout.n_layers]
+        self.minibatch_threads = minibatch_blas_threads(layer_shapes, self.batch_size)
         loss_curve = [] if start is None else list(start.continuation.loss_curve)
         self.history = History(loss_curve=loss_curve, t=state.t)
         self.incremental = incremental
@@ -246,20 +249,27 @@ class _Run:
         """Train one epoch; return True when training should stop."""
         self.epoch = self.history.n_iter + 1
         call_listeners(self.listeners, "on_epoch_begin", self)
-        loss_sum = weight_sum = 0.0
-        for rows, last in self._batches():
-            batch_loss, batch_weight = self.step(rows)
-            loss_sum += batch_loss
-            weight_sum += batch_weight
-            self.n_batches += 1
-            self.last_batch = last
-            if self.batch_listeners:
-                call_listeners(self.batch_listeners, "on_batch_end", self)
-                if self.stopping:
-                    break
-        self._end_epoch(loss_sum / weight_sum)
+        self._end_epoch(self._train_batches())
         call_listeners(self.listeners, "on_epoch_end", self)
         return self.stopping
+
+    def _train_batches(self):
+        """Train on each minibatch of an epoch; return the mean loss."""
+        loss_sum = weight_sum = 0.0
+        # Minibatch products are small: they run on the threads they pay for
+        # (skmnist._threads); scoring between epochs keeps all allowed.
+        with blas_threads(self.minibatch_threads):
+            for rows, last in self._batches():
+                batch_loss, batch_weight = self.step(rows)
+                loss_sum += batch_loss
+                weight_sum += batch_weight
+                self.n_batches += 1
+                self.last_batch = last
+                if self.batch_listeners:
+                    call_listeners(self.batch_listeners, "on_batch_end", self)
+                    if self.stopping:
+                        break
+        return loss_sum / weight_sum
 
     def _batches(self):
         """Yield the rows of each minibatch of an epoch, and whether it is the last."""

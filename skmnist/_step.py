@@ -6,9 +6,10 @@ every step of a call reuses.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._evaluation import divergence_limit
-from ._numerics import dropout_, softmax_cross_entropy_grad_
+from ._numerics import check_label_range, dropout_, softmax_cross_entropy_grad_
 
 
 class DropoutNoise:
@@ -54,7 +55,15 @@ class BatchDropout:
 
 
 def data_loss_gradient(
-    model, param_views, grad_views, X, y, sample_weight, workspace, noise=None
+    model,
+    param_views,
+    grad_views,
+    X,
+    y,
+    sample_weight,
+    workspace,
+    noise=None,
+    labels_in_range=False,
 ):
     """Write the gradient of the data term into ``grad_views``; return its loss.
 
@@ -63,11 +72,14 @@ def data_loss_gradient(
     returned loss is the unscaled ``sum_i w_i * nll_i``. The L2 penalty's
     gradient is not included: the optimizer adds it in its own pass.
     ``param_views`` and ``grad_views`` are ``(weights, biases)`` pairs of
-    views (:meth:`ParameterLayout.views`).
+    views (:meth:`ParameterLayout.views`). ``labels_in_range``: the caller
+    has checked that every label indexes a class.
     """
     weights, biases = param_views
     logits = model.forward(X, weights, biases, workspace, noise)
-    loss = softmax_cross_entropy_grad_(logits, y, sample_weight, 1.0 / y.shape[0])
+    loss = softmax_cross_entropy_grad_(
+        logits, y, sample_weight, 1.0 / y.shape[0], labels_in_range
+    )
     model.backward(X, weights, workspace, logits, *grad_views)
     return loss
 
@@ -96,6 +108,13 @@ class GradientStep:
             training=True,
             dropout=settings.dropout > 0,
         )
+        # Once per call, so that the loss need not check each batch's labels.
+        check_label_range(data.y, state.layout.n_classes)
+        # Dense rows are gathered into one buffer: a fresh array per batch
+        # costs as much as the gather itself (page faults on every batch).
+        self.rows_buffer = None
+        if not sp.issparse(data.X):
+            self.rows_buffer = np.empty((batch_size, data.X.shape[1]), data.X.dtype)
         self.noise = None
         if settings.dropout > 0:
             self.noise = DropoutNoise(
@@ -108,7 +127,7 @@ class GradientStep:
         state, data = self.state, self.data
         y = data.y[rows]
         weight = None if data.sample_weight is None else data.sample_weight[rows]
-        X = data.X[rows]
+        X = self._gather(rows)
         if self.augment is not None:
             X = _augmented(self.augment, X, state.rngs["augment"])
         noise = None if self.noise is None else self.noise.for_batch(rows)
@@ -121,6 +140,7 @@ class GradientStep:
             weight,
             self.workspace,
             noise,
+            labels_in_range=True,
         )
         state.optimizer.step(
             state.params,
@@ -140,6 +160,17 @@ class GradientStep:
                 loss / batch_weight, state.layout.n_classes
             )
         return loss, batch_weight
+
+    def _gather(self, rows):
+        """The minibatch's rows of X (a view of the buffer: valid until the
+        next step)."""
+        X = self.data.X
+        if self.rows_buffer is None or isinstance(rows, slice):
+            return X[rows]
+        # mode="clip": "raise" would gather into a temporary and copy it over;
+        # the rows are a permutation's, in range by construction.
+        out = self.rows_buffer[: rows.shape[0]]
+        return np.take(X, rows, axis=0, out=out, mode="clip")
 
 
 def _augmented(augment, X, rng):

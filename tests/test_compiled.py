@@ -22,7 +22,7 @@ from skmnist._numerics import (
     dropout_,
     softmax_cross_entropy_grad_,
 )
-from skmnist._optimizers import AdamOptimizer, IterateAverage
+from skmnist._optimizers import AdamOptimizer, IterateAverage, SGDOptimizer
 
 #: Fits here are kept short on purpose (a few epochs show what is tested);
 #: tests of the warning itself use pytest.warns, which sees it regardless.
@@ -162,6 +162,31 @@ def test_adam_kernel_matches_numpy_with_the_penalty_folded_in(
         [expected_adam.first_moment, expected_adam.second_moment],
         dtype,
     )
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("alpha", [0.0, 0.05])
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, True), (0.9, False), (0.9, True)])
+def test_sgd_kernel_is_the_numpy_update_bit_for_bit(
+    rng, dtype, alpha, momentum, nesterov
+):
+    # No transcendental function is involved: the fused pass must reproduce
+    # the NumPy passes exactly, in the same order of operations.
+    n_params, n_penalized = 50, 30
+    params = rng.normal(size=n_params).astype(dtype)
+    gradients = [rng.normal(size=n_params).astype(dtype) for _ in range(4)]
+
+    def train(params):
+        sgd = SGDOptimizer(n_params, dtype, 0.1, "constant", 0.5, momentum, nesterov)
+        for grads in gradients:
+            sgd.step(params, grads.copy(), alpha, n_penalized)
+        return sgd
+
+    (got_sgd, expected_sgd), (got, expected) = both_paths(train, params)
+    assert_array_equal(got[0], expected[0])
+    assert_array_equal(got_sgd.velocity, expected_sgd.velocity)
+    assert not np.array_equal(got[0], params)
 
 
 @pytest.mark.usefixtures("compiled")

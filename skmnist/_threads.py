@@ -1,0 +1,83 @@
+"""How many BLAS threads the minibatch products of a fit run on.
+
+A minibatch's matrix products are small: at 200 rows and 100 hidden units
+each is about 16 million multiply-adds, too little to share between
+OpenBLAS threads, whose start-up and spinning then compete with the
+element-wise passes between the products.  So the trainer runs its
+minibatch steps on the number of threads that the work per product pays
+for (:func:`minibatch_blas_threads`), and leaves every other phase (scoring
+in chunks of 4,096 rows, predicting) on the threads the user allowed.
+
+The rule only ever lowers the thread count: whatever limit the user set
+(``threadpoolctl``, ``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, joblib's
+``inner_max_num_threads`` in a GridSearchCV worker) stays the ceiling.
+``SKMNIST_BLAS_THREADS=inherit`` in the environment turns the rule off.
+"""
+
+import contextlib
+import functools
+import os
+
+#: Environment variable: "auto" (the default) or "inherit" (rule off).
+ENVIRONMENT_VARIABLE = "SKMNIST_BLAS_THREADS"
+
+#: Multiply-adds per minibatch product that pay for one more BLAS thread,
+#: measured on full MNIST (benchmarks/bench_threads.py): below it a second
+#: thread slows the product down or gains nothing.
+WORK_PER_THREAD = 40_000_000
+
+
+def minibatch_blas_threads(layer_shapes, batch_size):
+    """The BLAS threads that the products of one minibatch step pay for, or
+    None when the rule is off.
+
+    ``layer_shapes`` are the model's weight shapes; the largest product of
+    a step multiplies ``batch_size`` rows by the largest of them.
+    """
+    if not _rule_enabled():
+        return None
+    largest_layer = max(rows * columns for rows, columns in layer_shapes)
+    return max(1, batch_size * largest_layer // WORK_PER_THREAD)
+
+
+@functools.cache
+def _controller():
+    # Imported here: threadpoolctl inspects every loaded library, which only
+    # a fit needs.  One controller per process; its limits are fresh per call.
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _rule_enabled():
+    value = os.environ.get(ENVIRONMENT_VARIABLE, "auto").strip().lower()
+    if value not in ("auto", "inherit"):
+        raise ValueError(
+            f"{ENVIRONMENT_VARIABLE}={value!r} is not understood: use 'auto' "
+            "(choose BLAS threads per phase, the default) or 'inherit' (leave "
+            "them as they are)."
+        )
+    return value == "auto"
+
+
+def allowed_blas_threads():
+    """The BLAS thread count in force now (the user's ceiling), or None."""
+    counts = [
+        lib.num_threads for lib in _controller().select(user_api="blas").lib_controllers
+    ]
+    return max(counts) if counts else None
+
+
+@contextlib.contextmanager
+def blas_threads(wanted):
+    """Run the block on at most ``wanted`` BLAS threads (never more than
+    allowed now); a no-op for None or when nothing would change."""
+    if wanted is None:
+        yield
+        return
+    allowed = allowed_blas_threads()
+    if allowed is None or wanted >= allowed:
+        yield
+        return
+    with _controller().limit(limits=wanted, user_api="blas"):
+        yield
