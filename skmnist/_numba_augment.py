@@ -54,11 +54,13 @@ def warp_affine(images, matrices, fill, low, high, out):
 
 
 @_jit
-def warp_elastic(images, noise, basis_rows, basis_cols_t, fill, low, high, out):
+def warp_elastic(
+    images, noise_rows, noise_cols, basis_rows, basis_cols_t, fill, low, high, out
+):
     """``out[i]``: ``images[i]`` read at ``p + (field_r, field_c)[i](p)``.
 
-    The fields are ``basis_rows @ noise[j] @ basis_cols_t`` for ``j = i``
-    (row displacements) and ``j = n + i`` (column displacements).
+    The fields are ``basis_rows @ noise_rows[i] @ basis_cols_t`` (row
+    displacements) and the same of ``noise_cols[i]`` (column displacements).
     """
     n = images.shape[0]
     k_rows, w = basis_rows.shape[1], images.shape[2]
@@ -66,7 +68,9 @@ def warp_elastic(images, noise, basis_rows, basis_cols_t, fill, low, high, out):
     half_cols = np.empty((k_rows, w), dtype=images.dtype)
     src_rows, src_cols, padded = _buffers(images, fill)
     for i in range(n):
-        _right_products(noise[i], noise[n + i], basis_cols_t, half_rows, half_cols)
+        _right_products(
+            noise_rows[i], noise_cols[i], basis_cols_t, half_rows, half_cols
+        )
         _source_points(basis_rows, half_rows, half_cols, src_rows, src_cols)
         _resample(images[i], padded, src_rows, src_cols, low, high, out[i])
 

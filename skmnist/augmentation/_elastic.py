@@ -9,7 +9,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from sklearn.utils._param_validation import Interval
 
-from ._resample import augment_kernels, pixel_grid, warp_numpy
+from ._resample import augment_kernels, in_image_slices, pixel_grid, warp_numpy
 from ._transform import ImageTransform
 
 
@@ -87,9 +87,22 @@ class ElasticDistortion(ImageTransform):
             return warp_numpy(images, fields[:n] + r, fields[n:] + c, fill, low, high)
         out = np.empty_like(images)
         basis_cols_t = np.ascontiguousarray(basis_cols.T)
-        kernels.warp_elastic(
-            images, noise, basis_rows, basis_cols_t, fill, low, high, out
-        )
+        noise_rows, noise_cols = noise[:n], noise[n:]
+
+        def warp(start, stop):
+            kernels.warp_elastic(
+                images[start:stop],
+                noise_rows[start:stop],
+                noise_cols[start:stop],
+                basis_rows,
+                basis_cols_t,
+                fill,
+                low,
+                high,
+                out[start:stop],
+            )
+
+        in_image_slices(warp, n)
         return out
 
 

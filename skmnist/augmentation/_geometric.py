@@ -6,7 +6,7 @@ from typing import ClassVar
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._resample import augment_kernels, pixel_grid, warp_numpy
+from ._resample import augment_kernels, in_image_slices, pixel_grid, warp_numpy
 from ._transform import ImageTransform
 
 #: Zoom factors ``scale`` may draw from: beyond them an image shrinks or
@@ -163,7 +163,18 @@ class RandomAffine(ImageTransform):
         if kernels is None:
             return _affine_numpy(images, matrices, fill, low, high)
         out = np.empty_like(images)
-        kernels.warp_affine(images, matrices, fill, low, high, out)
+
+        def warp(start, stop):
+            kernels.warp_affine(
+                images[start:stop],
+                matrices[start:stop],
+                fill,
+                low,
+                high,
+                out[start:stop],
+            )
+
+        in_image_slices(warp, images.shape[0])
         return out
 
     def _inverse_matrices(self, n, rng, dtype):

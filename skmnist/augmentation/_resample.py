@@ -3,6 +3,12 @@
 import numpy as np
 
 from .._compiled import compiled_kernels
+from .._parallel import in_slices
+
+#: Fewer images than this per thread, and a batch's resampling stays on the
+#: calling thread: handing a slice to another thread costs tens of
+#: microseconds, about what resampling a few MNIST digits does.
+IMAGES_PER_THREAD = 16
 
 
 def augment_kernels():
@@ -16,6 +22,13 @@ def augment_kernels():
     from .. import _numba_augment
 
     return _numba_augment
+
+
+def in_image_slices(warp, n_images):
+    """Call ``warp(start, stop)`` on slices of a batch's images, in parallel
+    threads when the batch is large enough (:mod:`skmnist._parallel`); the
+    images are independent, so the result is the one-thread result."""
+    in_slices(warp, n_images, IMAGES_PER_THREAD)
 
 
 def warp_numpy(images, rows, cols, fill, low, high):
