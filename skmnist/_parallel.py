@@ -12,9 +12,11 @@ at once) sits next to OpenBLAS's.
 The thread count is the BLAS thread count the user allows
 (:func:`skmnist._threads.allowed_blas_threads`: ``threadpoolctl``, the
 ``*_NUM_THREADS`` variables, joblib's ``inner_max_num_threads``), so a
-limit the user sets for BLAS holds for these kernels too.  They run between
-the matrix products, never beside them.  ``SKMNIST_KERNEL_THREADS=1``
-keeps them on the calling thread.
+limit the user sets for BLAS holds for these kernels too; it is the user's
+ceiling, not the fewer threads a minibatch phase gives its small products,
+whose idle cores the kernels can then use.  They run between the matrix
+products, never beside them.  ``SKMNIST_KERNEL_THREADS=N`` sets the count
+(1: on the calling thread only).
 """
 
 import os

@@ -17,6 +17,7 @@ The rule only ever lowers the thread count: whatever limit the user set
 import contextlib
 import functools
 import os
+import threading
 
 #: Environment variable: "auto" (the default) or "inherit" (rule off).
 ENVIRONMENT_VARIABLE = "SKMNIST_BLAS_THREADS"
@@ -61,23 +62,36 @@ def _rule_enabled():
 
 
 def allowed_blas_threads():
-    """The BLAS thread count in force now (the user's ceiling), or None."""
+    """The BLAS thread count the user allows: inside :func:`blas_threads`, the
+    count in force when it began; elsewhere the count in force now."""
+    ceiling = getattr(_phase, "ceiling", None)
+    if ceiling is not None:
+        return ceiling
     counts = [
         lib.num_threads for lib in _controller().select(user_api="blas").lib_controllers
     ]
     return max(counts) if counts else None
 
 
+_phase = threading.local()  # the ceiling while a phase runs on fewer threads
+
+
 @contextlib.contextmanager
 def blas_threads(wanted):
-    """Run the block on at most ``wanted`` BLAS threads (never more than
-    allowed now); a no-op for None or when nothing would change."""
-    if wanted is None:
-        yield
-        return
+    """Run the block on at most ``wanted`` BLAS threads (None: as many as
+    allowed), never more than allowed when it begins.
+
+    The allowed count stays readable as :func:`allowed_blas_threads` inside
+    the block (the parallel kernels use the user's ceiling, not the phase's
+    limit), without asking the libraries again at every call.
+    """
     allowed = allowed_blas_threads()
-    if allowed is None or wanted >= allowed:
-        yield
-        return
-    with _controller().limit(limits=wanted, user_api="blas"):
-        yield
+    before, _phase.ceiling = getattr(_phase, "ceiling", None), allowed
+    try:
+        if wanted is None or allowed is None or wanted >= allowed:
+            yield
+        else:
+            with _controller().limit(limits=wanted, user_api="blas"):
+                yield
+    finally:
+        _phase.ceiling = before

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier, _parallel, _threads
 from skmnist._compiled import compiled_kernels
@@ -36,7 +36,8 @@ def sample():
 
 
 def blas_count():
-    return _threads.allowed_blas_threads()
+    """The BLAS thread count in force now, as threadpoolctl reads it."""
+    return max(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
 
 
 # -- the BLAS threads of the minibatch phase ---------------------------------
@@ -189,10 +190,18 @@ def test_a_bad_kernel_thread_count_is_refused(monkeypatch, value):
         _parallel.kernel_threads()
 
 
-def test_kernel_threads_follow_the_blas_ceiling(monkeypatch):
+def test_kernel_threads_follow_the_users_ceiling_not_the_phases(monkeypatch):
     monkeypatch.delenv("SKMNIST_KERNEL_THREADS", raising=False)
     with threadpool_limits(limits=1, user_api="blas"):
         assert _parallel.kernel_threads() == 1
+    with threadpool_limits(limits=2, user_api="blas"):
+        if blas_count() != 2:
+            pytest.skip("this BLAS cannot be set to 2 threads")
+        with _threads.blas_threads(1):
+            # BLAS runs on one thread in this phase; the other core is free
+            # for the kernels between the products.
+            assert blas_count() == 1
+            assert _parallel.kernel_threads() == 2
 
 
 @pytest.mark.usefixtures("compiled")
