@@ -30,6 +30,7 @@ import os
 import time
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.neural_network import MLPClassifier
 
 from _common import (
@@ -44,7 +45,7 @@ from _common import (
     timed_fit,
 )
 from skmnist import TwoLayerMLPClassifier
-from skmnist._compiled import kernel_backend
+from skmnist._compiled import compiled_kernels, kernel_backend, numpy_kernels
 
 BATCH = 200
 SIZES = [(100, 5), (800, 2)]  # hidden units, epochs per timed fit
@@ -72,11 +73,22 @@ def contenders(X, y, n_hidden, epochs):
     common = dict(batch_size=BATCH, max_iter=epochs, tol=0, random_state=0)
     ours = TwoLayerMLPClassifier(n_hidden, **common)
     theirs = MLPClassifier((n_hidden,), **common)
-    return {
+    timers = {
         "ours": epoch_timer(ours, X, y),
         "theirs": epoch_timer(theirs, X, y),
         "floor": functools.partial(floor_epoch, X, [n_hidden, 10], BATCH),
     }
+    if compiled_kernels() is not None:
+        timers["ours without numba"] = _numpy_path(epoch_timer(clone(ours), X, y))
+    return timers
+
+
+def _numpy_path(measure):
+    def run():
+        with numpy_kernels():
+            return measure()
+
+    return run
 
 
 def per_epoch_table(X, y, rounds):
@@ -95,6 +107,7 @@ def per_epoch_table(X, y, rounds):
                     ratio_text(times["theirs"], times["ours"]),
                     seconds_text(times["floor"]),
                     ratio_text(times["ours"], times["floor"]),
+                    _without_numba(times),
                 ]
             )
     print_table(
@@ -106,9 +119,16 @@ def per_epoch_table(X, y, rounds):
             "MLP / ours",
             "floor s/epoch",
             "ours / floor",
+            "without numba / with",
         ],
         rows,
     )
+
+
+def _without_numba(times):
+    if "ours without numba" not in times:
+        return "-"
+    return ratio_text(times["ours without numba"], times["ours"])
 
 
 def scaling_table(X, y, rounds):

@@ -197,7 +197,7 @@ class AdamOptimizer(_Optimizer):
                 as_dtype(alpha),
             )
 
-            def update(start, stop):
+            def update_slice(start, stop):
                 penalized = min(max(n_penalized - start, 0), stop - start)
                 kernels.adam_update(
                     params[start:stop],
@@ -209,7 +209,7 @@ class AdamOptimizer(_Optimizer):
                     as_dtype(1),
                 )
 
-            in_slices(update, params.shape[0], PARAMETERS_PER_THREAD)
+            in_slices(update_slice, params.shape[0], PARAMETERS_PER_THREAD)
             return
         self._add_penalty(params, grads, alpha, n_penalized)
         # The compiled kernel's arithmetic, pass by pass, so that the two paths
