@@ -74,8 +74,13 @@ def mean_squared_norm(X, sample_weight=None):
         squared_norms = np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel()
     else:
         squared_norms = np.empty(X.shape[0])
+        scaled = np.empty((min(EVALUATION_CHUNK, X.shape[0]), X.shape[1]))
         for start in range(0, X.shape[0], EVALUATION_CHUNK):
-            block = X[start : start + EVALUATION_CHUNK].astype(np.float64) / scale
+            rows = X[start : start + EVALUATION_CHUNK]
+            # dtype=float64: the division itself in float64, whatever X's type.
+            block = np.divide(
+                rows, scale, out=scaled[: rows.shape[0]], dtype=np.float64
+            )
             squared_norms[start : start + EVALUATION_CHUNK] = np.einsum(
                 "ij,ij->i", block, block
             )
