@@ -60,13 +60,16 @@ def interleaved_rounds(contenders, rounds):
     """Time every contender once per round, back to back, ``rounds`` times.
 
     ``contenders`` maps names to callables returning seconds. Interleaving
-    makes a slow spell of a shared machine hit all of them alike; returns
-    each one's list of times.
+    makes a slow spell of a shared machine hit all of them alike, and the
+    order rotates from round to round; returns each one's list of times.
     """
     times = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, measure in contenders.items():
-            times[name].append(measure())
+    names = list(contenders)
+    for round_ in range(rounds):
+        # Each round starts with the next contender: none always goes first.
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(contenders[name]())
     return times
 
 
@@ -145,3 +148,17 @@ def floor_epoch(X, widths, batch, seed=0):
             if layer:
                 np.matmul(outputs[layer], weights[layer].T, out=outputs[layer - 1])
     return time.perf_counter() - start
+
+
+def fastest_floor(X, widths, batch, threads=None):
+    """The floor at its fastest thread count up to ``threads`` (None: all
+    cores): a fit may run its products on fewer threads than allowed, so
+    the fastest is the like-for-like limit."""
+    from threadpoolctl import threadpool_limits
+
+    ceiling = threads or os.cpu_count() or 1
+    best = np.inf
+    for n in [count for count in thread_counts() if count <= ceiling]:
+        with threadpool_limits(limits=n, user_api="blas"):
+            best = min(best, floor_epoch(X, widths, batch))
+    return best

@@ -67,7 +67,8 @@ def main():
         medians = {n: float(np.median(times[n])) for n in counts}
         fastest = min(medians, key=medians.get)
         shapes = [(784, width or 10)]
-        chosen = min(minibatch_blas_threads(shapes, BATCH), counts[-1])
+        rule = minibatch_blas_threads(shapes, BATCH)
+        chosen = "off" if rule is None else min(rule, counts[-1])
         default = float(np.median(times["default"]))
         rows.append(
             [

@@ -31,6 +31,8 @@ def adam_update(
     """One Adam step, with ``alpha * params`` added to the first ``n_penalized``
     gradients (the L2 penalty) on the way."""
     keep_1, keep_2 = one - beta_1, one - beta_2
+    if alpha == 0:  # as the NumPy path: no penalty term at all
+        n_penalized = 0
     for i in range(params.shape[0]):
         g = grads[i]
         if i < n_penalized:
@@ -47,6 +49,8 @@ def sgd_update(params, grads, velocity, rate, momentum, nesterov, alpha, n_penal
     """One SGD step with (Nesterov's) momentum, the L2 penalty added to the
     first ``n_penalized`` gradients on the way; ``momentum == 0`` leaves
     ``velocity`` alone."""
+    if alpha == 0:  # as the NumPy path: no penalty term at all
+        n_penalized = 0
     for i in range(params.shape[0]):
         g = grads[i]
         if i < n_penalized:

@@ -21,7 +21,7 @@ products, never beside them.  ``SKMNIST_KERNEL_THREADS=N`` sets the count
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -30,36 +30,52 @@ from ._threads import allowed_blas_threads
 ENVIRONMENT_VARIABLE = "SKMNIST_KERNEL_THREADS"
 
 _lock = threading.Lock()
-_pool = None  # (process id, executor): a forked child makes its own
+_pool = None
 _in_worker = threading.local()
+
+
+def kernel_threads_setting():
+    """``SKMNIST_KERNEL_THREADS`` as a thread count, or None when unset;
+    a fit reads it before its first epoch, so a bad value fails early."""
+    value = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        wanted = int(value)
+    except ValueError:
+        wanted = 0
+    if wanted < 1:
+        raise ValueError(
+            f"{ENVIRONMENT_VARIABLE}={value!r} must be a whole number of "
+            "threads, at least 1."
+        )
+    return wanted
 
 
 def kernel_threads():
     """Threads a parallel kernel may use now (at least 1)."""
-    value = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
-    if value:
-        try:
-            wanted = int(value)
-        except ValueError:
-            wanted = 0
-        if wanted < 1:
-            raise ValueError(
-                f"{ENVIRONMENT_VARIABLE}={value!r} must be a whole number of "
-                "threads, at least 1."
-            )
+    wanted = kernel_threads_setting()
+    if wanted is not None:
         return wanted
-    allowed = allowed_blas_threads()
-    return max(1, allowed or 1)
+    return max(1, allowed_blas_threads() or 1)
 
 
 def in_slices(function, n_items, min_items_per_thread, n_threads=None):
     """Call ``function(start, stop)`` on contiguous slices covering
     ``range(n_items)``, in parallel when each thread gets at least
-    ``min_items_per_thread`` items; return when all are done."""
+    ``min_items_per_thread`` items; return when all are done.
+
+    Every slice has finished when this returns or raises, even on Ctrl-C:
+    a slice still writing into the parameters after the fit has moved on
+    (to keep or restore weights) would tear them.
+    """
+    if getattr(_in_worker, "active", False):
+        function(0, n_items)
+        return
     if n_threads is None:
         n_threads = kernel_threads()
     n_slices = min(n_threads, n_items // max(1, min_items_per_thread))
-    if n_slices <= 1 or getattr(_in_worker, "active", False):
+    if n_slices <= 1:
         function(0, n_items)
         return
     bounds = np.linspace(0, n_items, n_slices + 1).astype(np.intp)
@@ -69,8 +85,23 @@ def in_slices(function, n_items, min_items_per_thread, n_threads=None):
     try:
         function(*slices[0])  # the first slice on the calling thread
     finally:
-        for future in futures:
-            future.result()
+        interrupted = _wait_for_all(futures)
+    for future in futures:
+        future.result()  # a slice's error, once all have ended
+    if interrupted is not None:
+        raise interrupted
+
+
+def _wait_for_all(futures):
+    """Wait until every future is done; return a KeyboardInterrupt that came
+    meanwhile (to raise once nothing runs any more), or None."""
+    interrupted = None
+    while True:
+        try:
+            wait(futures)
+            return interrupted
+        except KeyboardInterrupt as exc:
+            interrupted = exc
 
 
 def _run_in_worker(function, start, stop):
@@ -82,11 +113,20 @@ def _run_in_worker(function, start, stop):
         _in_worker.active = False
 
 
+def _forget_pool_in_child():
+    # A forked child has the parent's executor but none of its threads, and
+    # maybe a lock held by a thread that does not exist there.
+    global _lock, _pool
+    _lock, _pool = threading.Lock(), None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def _executor(n_workers):
     global _pool
     with _lock:
-        pid = os.getpid()
-        if _pool is None or _pool[0] != pid or _pool[1]._max_workers < n_workers:
-            # A forked child inherits the executor but not its threads.
-            _pool = (pid, ThreadPoolExecutor(n_workers, "skmnist-kernel"))
-        return _pool[1]
+        if _pool is None or _pool._max_workers < n_workers:
+            _pool = ThreadPoolExecutor(n_workers, "skmnist-kernel")
+        return _pool

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._events import ListenerError, call_listeners, defines_batch_hook, describe
 from ._fitted import Continuation, FittedNetwork, ParameterLayout
+from ._parallel import kernel_threads_setting
 from ._step import GradientStep
 from ._threads import blas_threads, minibatch_blas_threads
 
@@ -143,6 +144,7 @@ class _Run:
         self.step = GradientStep(settings, model, state, data, self.batch_size)
         layer_shapes = state.layout.shapes[: state.layout.n_layers]
         self.minibatch_threads = minibatch_blas_threads(layer_shapes, self.batch_size)
+        kernel_threads_setting()  # a bad SKMNIST_KERNEL_THREADS fails here
         loss_curve = [] if start is None else list(start.continuation.loss_curve)
         self.history = History(loss_curve=loss_curve, t=state.t)
         self.incremental = incremental
@@ -257,7 +259,9 @@ class _Run:
         """Train on each minibatch of an epoch; return the mean loss."""
         loss_sum = weight_sum = 0.0
         # Minibatch products are small: they run on the threads they pay for
-        # (skmnist._threads); scoring between epochs keeps all allowed.
+        # (skmnist._threads); scoring between epochs keeps all allowed. Batch
+        # listeners (mid-epoch validation) run inside the phase: leaving and
+        # re-entering it per batch would cost more than their small scoring.
         with blas_threads(self.minibatch_threads):
             for rows, last in self._batches():
                 batch_loss, batch_weight = self.step(rows)

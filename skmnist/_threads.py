@@ -62,18 +62,53 @@ def _rule_enabled():
 
 
 def allowed_blas_threads():
-    """The BLAS thread count the user allows: inside :func:`blas_threads`, the
-    count in force when it began; elsewhere the count in force now."""
-    ceiling = getattr(_phase, "ceiling", None)
-    if ceiling is not None:
-        return ceiling
+    """The BLAS thread count the user allows: while a phase runs on fewer
+    threads, the count in force when it began; otherwise the count now."""
+    if _phase.ceiling is not None:
+        return _phase.ceiling
+    return _current_blas_threads()
+
+
+def _current_blas_threads():
     counts = [
         lib.num_threads for lib in _controller().select(user_api="blas").lib_controllers
     ]
     return max(counts) if counts else None
 
 
-_phase = threading.local()  # the ceiling while a phase runs on fewer threads
+class _Phase:
+    """The process's BLAS limit for the phases running now.
+
+    BLAS thread limits are process-wide, so phases are too: the first phase
+    to begin reads the user's ceiling and sets the limit; phases that begin
+    while it runs (a nested fit, fits in other threads) keep its limit
+    rather than raise or lower it; the last to end restores the ceiling.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.active = 0
+        self.ceiling = None
+        self.limiter = None
+
+    def begin(self, wanted):
+        with self.lock:
+            if not self.active:
+                self.ceiling = _current_blas_threads()
+                if wanted is not None and self.ceiling and wanted < self.ceiling:
+                    self.limiter = _controller().limit(limits=wanted, user_api="blas")
+            self.active += 1
+
+    def end(self):
+        with self.lock:
+            self.active -= 1
+            if not self.active:
+                if self.limiter is not None:
+                    self.limiter.restore_original_limits()
+                self.limiter = self.ceiling = None
+
+
+_phase = _Phase()
 
 
 @contextlib.contextmanager
@@ -85,13 +120,8 @@ def blas_threads(wanted):
     the block (the parallel kernels use the user's ceiling, not the phase's
     limit), without asking the libraries again at every call.
     """
-    allowed = allowed_blas_threads()
-    before, _phase.ceiling = getattr(_phase, "ceiling", None), allowed
+    _phase.begin(wanted)
     try:
-        if wanted is None or allowed is None or wanted >= allowed:
-            yield
-        else:
-            with _controller().limit(limits=wanted, user_api="blas"):
-                yield
+        yield
     finally:
-        _phase.ceiling = before
+        _phase.end()

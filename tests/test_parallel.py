@@ -1,6 +1,7 @@
 """Threads: the BLAS threads chosen per phase, and kernels run on slices in
 parallel threads, which must compute exactly what one thread computes."""
 
+import time
 import warnings
 
 import numpy as np
@@ -174,13 +175,27 @@ def test_a_slice_error_reaches_the_caller_after_all_slices_end(monkeypatch):
     finished = []
 
     def work(start, stop):
-        if start > 0:
-            raise RuntimeError(f"slice {start}")
+        if start == 100:
+            raise RuntimeError("slice 100")
+        if start:
+            time.sleep(0.2)  # still running when the error is raised
         finished.append(start)
 
-    with pytest.raises(RuntimeError, match="slice"):
+    with pytest.raises(RuntimeError, match="slice 100"):
         _parallel.in_slices(work, 400, min_items_per_thread=10)
-    assert finished == [0]
+    assert sorted(finished) == [0, 200, 300]
+
+
+def test_nested_phases_never_raise_the_limit(monkeypatch):
+    with threadpool_limits(limits=4, user_api="blas"):
+        if blas_count() != 4:
+            pytest.skip("this BLAS cannot be set to 4 threads")
+        with _threads.blas_threads(1):
+            with _threads.blas_threads(3):
+                assert blas_count() == 1
+            assert blas_count() == 1
+            assert _threads.allowed_blas_threads() == 4
+        assert blas_count() == 4
 
 
 @pytest.mark.parametrize("value", ["0", "many", "-2"])
@@ -231,7 +246,7 @@ def test_parallel_resampling_is_the_serial_result(
 @pytest.mark.usefixtures("compiled")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_parallel_adam_is_the_serial_update(monkeypatch, rng, dtype):
-    n_params, n_penalized = 250_003, 200_001  # three slices, one half-penalized
+    n_params, n_penalized = 300_003, 200_001  # three slices, one half-penalized
     params = rng.normal(size=n_params).astype(dtype)
     gradients = [rng.normal(size=n_params).astype(dtype) for _ in range(3)]
     results = []
