@@ -1,12 +1,14 @@
 """How many BLAS threads the minibatch products of a fit run on.
 
-A minibatch's matrix products are small: at 200 rows and 100 hidden units
-each is about 16 million multiply-adds, too little to share between
-OpenBLAS threads, whose start-up and spinning then compete with the
-element-wise passes between the products.  So the trainer runs its
-minibatch steps on the number of threads that the work per product pays
-for (:func:`minibatch_blas_threads`), and leaves every other phase (scoring
-in chunks of 4,096 rows, predicting) on the threads the user allowed.
+A minibatch's matrix products can be small: softmax regression's are 1.6
+million multiply-adds at 200 rows, too little to share between OpenBLAS
+threads, whose start-up and spinning then compete with the element-wise
+passes between the products.  So the trainer runs its minibatch steps on
+the number of threads that the work per product pays for
+(:func:`minibatch_blas_threads`), and leaves every other phase (scoring in
+chunks of 4,096 rows, predicting) on the threads the user allowed.  A model
+trained on one thread this way also gives the same weights whatever the
+ceiling (OpenBLAS's results change in the last bits with its thread count).
 
 The rule only ever lowers the thread count: whatever limit the user set
 (``threadpoolctl``, ``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``, joblib's
@@ -22,10 +24,11 @@ import threading
 #: Environment variable: "auto" (the default) or "inherit" (rule off).
 ENVIRONMENT_VARIABLE = "SKMNIST_BLAS_THREADS"
 
-#: Multiply-adds per minibatch product that pay for one more BLAS thread,
-#: measured on full MNIST (benchmarks/bench_threads.py): below it a second
-#: thread slows the product down or gains nothing.
-WORK_PER_THREAD = 40_000_000
+#: Multiply-adds per minibatch product that pay for one more BLAS thread.
+#: Measured on full MNIST with batches of 200 (benchmarks/bench_threads.py,
+#: 2 cores): softmax regression's 1.6 million per product run as fast on one
+#: thread as on two; 100 hidden units' 16 million ran 1.36x faster on two.
+WORK_PER_THREAD = 4_000_000
 
 
 def minibatch_blas_threads(layer_shapes, batch_size):

@@ -46,9 +46,10 @@ def blas_count():
     "layer_shapes, batch, expected",
     [
         ([(10, 784)], 200, 1),  # softmax regression: 1.6 million per product
-        ([(784, 100), (100, 10)], 200, 1),  # 15.7 million
-        ([(784, 800), (800, 10)], 200, 3),  # 125 million
-        ([(784, 800), (800, 10)], 20, 1),
+        ([(784, 20), (20, 10)], 200, 1),  # 3.1 million
+        ([(784, 100), (100, 10)], 200, 3),  # 15.7 million
+        ([(784, 800), (800, 10)], 200, 31),  # 125 million
+        ([(784, 100), (100, 10)], 20, 1),
     ],
 )
 def test_the_rule_follows_the_work_per_product(layer_shapes, batch, expected):
@@ -132,9 +133,9 @@ def fit_proba(model, X, y, blas, rule="auto", monkeypatch=None):
     "model",
     [
         SoftmaxSGDClassifier(max_iter=3, random_state=0),
-        TwoLayerMLPClassifier(100, max_iter=2, random_state=0),
+        TwoLayerMLPClassifier(20, max_iter=2, random_state=0),
     ],
-    ids=["softmax", "100 units"],
+    ids=["softmax", "20 units"],
 )
 def test_small_fits_are_the_same_whatever_the_thread_ceiling(
     monkeypatch, sample, model
