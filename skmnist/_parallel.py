@@ -9,14 +9,14 @@ Python threads run them in parallel; no second threading runtime (numba's
 ``parallel=True`` layers, one of which aborts when two Python threads use it
 at once) sits next to OpenBLAS's.
 
-The thread count is the BLAS thread count the user allows
-(:func:`skmnist._threads.allowed_blas_threads`: ``threadpoolctl``, the
-``*_NUM_THREADS`` variables, joblib's ``inner_max_num_threads``), so a
-limit the user sets for BLAS holds for these kernels too; it is the user's
-ceiling, not the fewer threads a minibatch phase gives its small products,
-whose idle cores the kernels can then use.  They run between the matrix
-products, never beside them.  ``SKMNIST_KERNEL_THREADS=N`` sets the count
-(1: on the calling thread only).
+They are off unless asked for: ``SKMNIST_KERNEL_THREADS=N`` runs them on
+``N`` threads.  On a 2-core machine they did not pay
+(``benchmarks/bench_kernel_threads.py``: Adam's update at 800 hidden units
+0.97x, the elastic distortion 1.03x, within the noise; OpenBLAS's threads,
+which spin between products, are a likely reason).  On machines with many
+cores, where the products shrink and these passes do not, they are the
+lever the README's scaling analysis points to, not yet measured there.
+They run between the matrix products, never beside them.
 """
 
 import os
@@ -24,8 +24,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
-
-from ._threads import allowed_blas_threads
 
 ENVIRONMENT_VARIABLE = "SKMNIST_KERNEL_THREADS"
 
@@ -53,11 +51,9 @@ def kernel_threads_setting():
 
 
 def kernel_threads():
-    """Threads a parallel kernel may use now (at least 1)."""
-    wanted = kernel_threads_setting()
-    if wanted is not None:
-        return wanted
-    return max(1, allowed_blas_threads() or 1)
+    """Threads a parallel kernel may use now: ``SKMNIST_KERNEL_THREADS``,
+    else 1 (off)."""
+    return kernel_threads_setting() or 1
 
 
 def in_slices(function, n_items, min_items_per_thread, n_threads=None):

@@ -206,18 +206,20 @@ def test_a_bad_kernel_thread_count_is_refused(monkeypatch, value):
         _parallel.kernel_threads()
 
 
-def test_kernel_threads_follow_the_users_ceiling_not_the_phases(monkeypatch):
+def test_parallel_kernels_are_off_unless_asked_for(monkeypatch):
     monkeypatch.delenv("SKMNIST_KERNEL_THREADS", raising=False)
-    with threadpool_limits(limits=1, user_api="blas"):
-        assert _parallel.kernel_threads() == 1
+    assert _parallel.kernel_threads() == 1
+    kernel_threads(monkeypatch, 3)
+    assert _parallel.kernel_threads() == 3
+
+
+def test_the_phase_keeps_the_users_ceiling_readable():
     with threadpool_limits(limits=2, user_api="blas"):
         if blas_count() != 2:
             pytest.skip("this BLAS cannot be set to 2 threads")
         with _threads.blas_threads(1):
-            # BLAS runs on one thread in this phase; the other core is free
-            # for the kernels between the products.
             assert blas_count() == 1
-            assert _parallel.kernel_threads() == 2
+            assert _threads.allowed_blas_threads() == 2
 
 
 @pytest.mark.usefixtures("compiled")
