@@ -296,3 +296,52 @@ def test_numpy_kernels_context_restores_the_choice():
         assert compiled_kernels() is None
         assert kernel_backend() == "numpy"
     assert compiled_kernels() is before
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_kernels_without_transcendental_functions_are_bit_identical(rng, dtype):
+    # Why the two paths agree to rounding rather than bit for bit: only the
+    # kernels that call exp, log or tanh (the softmax loss, logistic, tanh),
+    # whose compiled versions come from LLVM's math library and NumPy's from
+    # its own, and the loss, summed in float64 by the kernel, may differ.
+    # Every other kernel must reproduce NumPy exactly.
+    z = rng.normal(scale=3, size=(40, 30)).astype(dtype)
+    bias = rng.normal(size=30).astype(dtype)
+    grad = rng.normal(size=z.shape).astype(dtype)
+    for activation in ("identity", "relu", "leaky_relu"):
+        _, (got, expected) = both_paths(
+            lambda a: bias_activation_(activation, a, bias), z
+        )
+        assert_array_equal(got[0], expected[0])
+        hidden = expected[0]
+        _, (got, expected) = both_paths(
+            lambda g, b: activation_backward_(
+                activation, hidden, g, np.empty_like(hidden), None, b
+            ),
+            grad,
+            np.zeros(30, dtype=dtype),
+        )
+        assert_array_equal(got[0], expected[0])
+        assert_array_equal(got[1], expected[1])
+    _, (got, expected) = both_paths(
+        lambda out: column_sums(z, out), np.zeros(30, dtype=dtype)
+    )
+    assert_array_equal(got[0], expected[0])
+    n_params = 500
+    params = rng.normal(size=n_params).astype(dtype)
+    gradients = [rng.normal(size=n_params).astype(dtype) for _ in range(3)]
+
+    def adam_then_average(params):
+        adam = AdamOptimizer(n_params, dtype, 0.01, "constant", 0.5, 0.9, 0.999, 1e-8)
+        average = IterateAverage(params, start_after=0)
+        for n_seen, grads in enumerate(gradients, start=1):
+            adam.step(params, grads.copy(), 0.01, 300)
+            average.update(params, n_seen)
+        return average.average
+
+    (got_average, expected_average), (got, expected) = both_paths(
+        adam_then_average, params
+    )
+    assert_array_equal(got[0], expected[0])
+    assert_array_equal(got_average, expected_average)
