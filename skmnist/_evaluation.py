@@ -74,11 +74,15 @@ def mean_squared_norm(X, sample_weight=None):
         squared_norms = np.asarray(scaled.multiply(scaled).sum(axis=1)).ravel()
     else:
         squared_norms = np.empty(X.shape[0])
+        # One float64 buffer in X's own memory order (einsum's order of
+        # summation follows it); a fresh 25 MB array per chunk costs page
+        # faults. dtype=float64: the division itself in float64.
+        order = "F" if abs(X.strides[0]) < abs(X.strides[1]) else "C"
+        buffer = np.empty((min(EVALUATION_CHUNK, X.shape[0]), X.shape[1]), order=order)
         for start in range(0, X.shape[0], EVALUATION_CHUNK):
-            # A float64 copy in X's own memory order (einsum's order of
-            # summation follows it), divided in place.
-            block = X[start : start + EVALUATION_CHUNK].astype(np.float64)
-            block /= scale
+            rows = X[start : start + EVALUATION_CHUNK]
+            out = buffer if rows.shape[0] == buffer.shape[0] else None
+            block = np.divide(rows, scale, out=out, dtype=np.float64)
             squared_norms[start : start + EVALUATION_CHUNK] = np.einsum(
                 "ij,ij->i", block, block
             )
