@@ -233,3 +233,36 @@ def test_augment_with_sparse_input_is_refused(digits):
     with pytest.raises(ValueError, match="sparse"):
         clf.fit(sp.csr_matrix(X), y)
     assert not clf.__sklearn_tags__().input_tags.sparse
+
+
+def _mean_squared_norm_reference(X):
+    """The definition, as the trainer computed it before its buffers: per
+    block of 4,096 rows, a float64 copy divided by max |x|, row dot products."""
+    scale = float(np.max(np.abs(X)))
+    norms = np.concatenate(
+        [
+            np.einsum("ij,ij->i", block, block)
+            for block in (
+                X[start : start + 4096].astype(np.float64) / scale
+                for start in range(0, X.shape[0], 4096)
+            )
+        ]
+    )
+    return float(np.mean(norms)) * scale * scale + 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided rows", "strided F"])
+def test_the_auto_steps_data_scale_is_the_same_bits_in_any_layout(dtype, layout):
+    # The "auto" step size depends on it, so every later result does: its
+    # buffers must not change a bit, whatever the memory layout of X.
+    from skmnist._evaluation import mean_squared_norm
+
+    X = np.random.default_rng(0).normal(scale=7, size=(9000, 37)).astype(dtype)
+    X = {
+        "C": X,
+        "F": np.asfortranarray(X),
+        "strided rows": X[::2],
+        "strided F": np.asfortranarray(X)[::3, ::2],
+    }[layout]
+    assert mean_squared_norm(X) == _mean_squared_norm_reference(X)
