@@ -299,7 +299,7 @@ class _Run:
         scored, data_loss = state.params, trained_loss
         if self.evaluate_training is not None:
             scored = state.solution
-            data_loss, _ = self.evaluate_training(scored)
+            data_loss = self.evaluate_training.loss(scored)
         penalty = state.layout.penalty(scored, self.settings.alpha)
         history.loss_curve.append(data_loss + penalty)
 
