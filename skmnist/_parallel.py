@@ -12,7 +12,7 @@ at once) sits next to OpenBLAS's.
 They are off unless asked for: ``SKMNIST_KERNEL_THREADS=N`` runs them on
 ``N`` threads.  On a 2-core machine they did not pay
 (``benchmarks/bench_kernel_threads.py``: Adam's update at 800 hidden units
-0.97x, the elastic distortion 1.03x, within the noise; OpenBLAS's threads,
+0.93x, the elastic distortion 1.00x; OpenBLAS's threads,
 which spin between products, are a likely reason).  On machines with many
 cores, where the products shrink and these passes do not, they are the
 lever the README's scaling analysis points to, not yet measured there.

@@ -26,8 +26,9 @@ ENVIRONMENT_VARIABLE = "SKMNIST_BLAS_THREADS"
 
 #: Multiply-adds per minibatch product that pay for one more BLAS thread.
 #: Measured on full MNIST with batches of 200 (benchmarks/bench_threads.py,
-#: 2 cores): softmax regression's 1.6 million per product run as fast on one
-#: thread as on two; 100 hidden units' 16 million ran 1.36x faster on two.
+#: 2 cores): softmax regression's 1.6 million per product ran as fast on one
+#: thread as on two; at 100 hidden units' 16 million, two threads were
+#: 1.42x, 0.96x and 1.06x as fast as one in three runs.
 WORK_PER_THREAD = 4_000_000
 
 
