@@ -163,9 +163,19 @@ def test_results_json_holds_the_provenance(sample_run):
 # Ctrl-C
 
 
+def _default_ctrl_c():
+    # A test run started as a background job ignores SIGINT, and so would the
+    # command (it leaves an ignored SIGINT alone, as a background job wants).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args, cwd):
     process = subprocess.Popen(
-        command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd
+        command(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        preexec_fn=_default_ctrl_c,
     )
     fcntl.fcntl(process.stderr, fcntl.F_SETFL, os.O_NONBLOCK)
     return process
