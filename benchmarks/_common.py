@@ -101,6 +101,20 @@ def thread_counts():
 
 
 @contextlib.contextmanager
+def environment(name, value):
+    """Run the block with the environment variable ``name`` set to ``value``."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
+
+
+@contextlib.contextmanager
 def blas_threads(n=None, rule=True):
     """Run the block with BLAS limited to ``n`` threads (None: as the process
     started, all cores by default); ``rule=False`` turns skmnist's choice of
@@ -108,16 +122,10 @@ def blas_threads(n=None, rule=True):
     runs on exactly ``n``."""
     from threadpoolctl import threadpool_limits
 
-    before = os.environ.get("SKMNIST_BLAS_THREADS")
-    os.environ["SKMNIST_BLAS_THREADS"] = "auto" if rule else "inherit"
-    try:
+    rule_setting = "auto" if rule else "inherit"
+    with environment("SKMNIST_BLAS_THREADS", rule_setting):
         with threadpool_limits(limits=n, user_api="blas"):
             yield
-    finally:
-        if before is None:
-            del os.environ["SKMNIST_BLAS_THREADS"]
-        else:
-            os.environ["SKMNIST_BLAS_THREADS"] = before
 
 
 def floor_epoch(X, widths, batch, seed=0):

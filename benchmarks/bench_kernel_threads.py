@@ -14,7 +14,14 @@ import os
 
 import numpy as np
 
-from _common import interleaved_rounds, load_mnist, ratio_text, seconds_text, timed_fit
+from _common import (
+    environment,
+    interleaved_rounds,
+    load_mnist,
+    ratio_text,
+    seconds_text,
+    timed_fit,
+)
 from skmnist import TwoLayerMLPClassifier
 from skmnist.augmentation import ElasticDistortion
 
@@ -35,15 +42,8 @@ MODELS = {
 
 def timer(model, X, y, threads):
     def run():
-        before = os.environ.get("SKMNIST_KERNEL_THREADS")
-        os.environ["SKMNIST_KERNEL_THREADS"] = str(threads)
-        try:
+        with environment("SKMNIST_KERNEL_THREADS", str(threads)):
             return timed_fit(model, X, y, warm_up=True) / model.n_iter_
-        finally:
-            if before is None:
-                del os.environ["SKMNIST_KERNEL_THREADS"]
-            else:
-                os.environ["SKMNIST_KERNEL_THREADS"] = before
 
     return run
 
