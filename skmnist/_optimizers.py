@@ -41,7 +41,9 @@ class _Optimizer:
 
     #: Arrays of the optimizer's state, besides the scalars of ``_SCALARS``.
     _ARRAYS = ()
-    _SCALARS = ("n_steps", "learning_rate")
+    #: ``learning_rate_init`` is state too: "auto" derives it from the data
+    #: of the call that started training, and later calls keep it.
+    _SCALARS = ("n_steps", "learning_rate", "learning_rate_init")
 
     def __init__(self, n_params, dtype, learning_rate_init, schedule, power_t):
         self.learning_rate_init = learning_rate_init
@@ -65,9 +67,14 @@ class _Optimizer:
         return state
 
     def load_state_dict(self, state):
-        """Continue from what :meth:`state_dict` returned (copied in place)."""
+        """Continue from what :meth:`state_dict` returned (copied in place).
+
+        A state saved before ``learning_rate_init`` was part of it keeps the
+        value this optimizer was made with.
+        """
         for name in self._SCALARS:
-            setattr(self, name, state[name])
+            if name in state:
+                setattr(self, name, state[name])
         for name in self._ARRAYS:
             np.copyto(getattr(self, name), state[name])
 
@@ -268,9 +275,14 @@ class IterateAverage:
         self.n_seen = state["n_seen"]
         self.n_averaged = state["n_averaged"]
 
+    @property
+    def begun(self):
+        """Whether any iterate has been averaged yet."""
+        return self.n_averaged > 0
+
     def solution(self, params):
         """The average once averaging has begun, else the iterate ``params``."""
-        return self.average if self.n_averaged else params
+        return self.average if self.begun else params
 
     def update(self, params, n_rows):
         """Take in the iterate reached after a batch of ``n_rows`` samples."""

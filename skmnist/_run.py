@@ -297,7 +297,9 @@ class _Run:
         if not trained_loss < self.step.divergence_limit:
             self._diverged(trained_loss)
         scored, data_loss = state.params, trained_loss
-        if self.evaluate_training is not None:
+        # Until averaging begins the solution is the iterate itself, which
+        # the running batch loss already describes.
+        if self.evaluate_training is not None and state.average.begun:
             scored = state.solution
             data_loss = self.evaluate_training.loss(scored)
         penalty = state.layout.penalty(scored, self.settings.alpha)

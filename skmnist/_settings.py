@@ -89,8 +89,9 @@ class OptimizerSettings:
     learning_rate_init: Any = hyperparameter(
         [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "float or 'auto'",
-        "Initial step size. 'auto' scales it to the data (rule below); "
-        "a step too small for the data's dtype is refused.",
+        "Initial step size. 'auto' scales it to the data (rule below): to that "
+        "of ``fit``, or of the first ``partial_fit`` call, whose step later "
+        "calls keep; a step too small for the data's dtype is refused.",
     )
     power_t: float = hyperparameter(
         [Interval(Real, 0, None, closed="left")],
@@ -125,7 +126,9 @@ class OptimizerSettings:
         "bool or int",
         "Average the iterates (Polyak-Ruppert); an int starts averaging after "
         "that many samples of this ``fit``, or of the ``partial_fit`` calls "
-        "since the first.",
+        "since the first. Without a validation set, each epoch's training loss "
+        "is then the average's, on the whole training set (one forward pass "
+        "an epoch, from the epoch averaging begins).",
     )
 
 

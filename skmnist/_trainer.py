@@ -161,7 +161,8 @@ class Trainer:
         if not watched and run.state.average is not None:
             # With averaging, the running batch loss describes the raw
             # iterates, not the solution: when that loss decides when to
-            # stop, score the average itself once an epoch instead.
+            # stop, score the average itself once an epoch instead (once
+            # averaging has begun: skmnist._run._Run._end_epoch).
             run.evaluate_training = Evaluator(
                 self.model, run.state.layout, data, run.state.params
             )
@@ -220,7 +221,9 @@ class Trainer:
         # train as k repetitions do).
         batch_size = self.config.training.batch_size
         nominal_batch = 200 if batch_size == "auto" else batch_size
-        learning_rate_init = self._learning_rate_init(data, dtype, nominal_batch)
+        learning_rate_init = self._learning_rate_init(
+            data, dtype, nominal_batch, start
+        )
         _check_representable(settings, dtype)
         state.optimizer = make_optimizer(
             settings, state.layout.n_params, dtype, learning_rate_init
@@ -233,10 +236,18 @@ class Trainer:
             state.resume(start.continuation, start.network.solution)
         return state
 
-    def _learning_rate_init(self, data, dtype, batch_size):
+    def _learning_rate_init(self, data, dtype, batch_size, start):
         settings = self.config.optimizer
         if settings.learning_rate_init != "auto":
             return float(settings.learning_rate_init)
+        if start is not None and start.resume:
+            # A resumed optimizer keeps the step its first call derived
+            # (partial_fit cannot change the optimizer's settings): no pass
+            # over this call's data, and a chunk of other scale changes
+            # nothing.
+            resumed = start.continuation.optimizer.get("learning_rate_init")
+            if resumed is not None:
+                return resumed
         squared_norm = mean_squared_norm(data.X, data.sample_weight)
         step = self.model.auto_learning_rate(settings.solver, squared_norm, batch_size)
         if not step >= np.finfo(dtype).tiny:

@@ -25,6 +25,9 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted
 
 from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
+from skmnist._evaluation import mean_squared_norm
+from skmnist._models import SoftmaxModel
+from skmnist.schedules import StepSchedule
 
 ESTIMATORS = [SoftmaxSGDClassifier, TwoLayerMLPClassifier]
 SHORT_FIT = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -432,6 +435,46 @@ def test_average_start_in_partial_fit_counts_from_the_first_call(Estimator, data
         late.partial_fit(X, y, classes=CLASSES)
         same = max_weight_difference(late, plain) == 0
         assert same == (call < 2), f"averaging starts in call 3, not {call + 1}"
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+@SHORT_FIT
+def test_training_loss_is_the_averages_only_once_averaging_begins(Estimator, data):
+    # Before averaging begins the solution is the iterate, whose running
+    # batch loss is the epoch's loss, as without averaging; from the epoch
+    # it begins, the average is scored on the training set.
+    X, y = data["X_small"], data["y_small"]
+    n = len(y)
+    params = dict(solver="sgd", batch_size=50, max_iter=4, n_iter_no_change=4)
+    plain = make(Estimator, average=False, **params).fit(X, y)
+    late = make(Estimator, average=2 * n, **params).fit(X, y)
+    assert late.loss_curve_[:2] == plain.loss_curve_[:2]
+    assert late.loss_curve_[2] != plain.loss_curve_[2]
+    scored = log_loss(y, late.predict_proba(X), labels=CLASSES)
+    assert late.loss_ == pytest.approx(scored + _penalty(late), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "learning_rate", ["constant", "invscaling", StepSchedule([1], gamma=0.5)]
+)
+def test_partial_fit_keeps_the_auto_step_of_its_first_call(learning_rate, data):
+    # "auto" derives the step from the first call's data; a later chunk of
+    # another scale neither changes it nor is scanned for it.
+    X, y = data["X_small"], data["y_small"]
+    half = len(y) // 2
+    first, later = X[:half], 3 * X[half:]
+    step, later_step = (
+        SoftmaxModel().auto_learning_rate("sgd", mean_squared_norm(chunk), 50)
+        for chunk in (first, later)
+    )
+    assert step != later_step  # the test could tell them apart
+    kept = make(SoftmaxSGDClassifier, learning_rate=learning_rate, batch_size=50)
+    fixed = clone(kept).set_params(learning_rate_init=step)
+    for clf in (kept, fixed):
+        clf.partial_fit(first, y[:half], classes=CLASSES)
+        clf.partial_fit(later, y[half:])
+    assert_same_weights(kept, fixed, rtol=0, atol=0)
+    assert kept.learning_rate_curve_ == fixed.learning_rate_curve_
 
 
 # ----------------------------------------------------------------------
