@@ -2,9 +2,10 @@
 
 Imported only by :mod:`skmnist.augmentation`, and only when
 :func:`skmnist._compiled.compiled_kernels` says numba works here. Each kernel
-does image by image what the NumPy path of ``augmentation`` does with
-whole-batch arrays, in the same order and in the images' dtype, so the two
-agree to rounding (the tests check this).
+does image by image (the elastic fields in blocks of a few images) what the
+NumPy path of ``augmentation`` does with whole-batch arrays, in the same
+order and in the images' dtype, so the two agree to rounding (the tests
+check this).
 
 Two choices measured on MNIST batches: the kernels allocate nothing of the
 batch's size (on a busy machine, page faults on fresh megabyte-sized
@@ -34,7 +35,9 @@ def warp_affine(images, matrices, fill, low, high, out):
     as_dtype = images.dtype.type
     half = as_dtype(0.5)
     center_row, center_col = as_dtype(h - 1) * half, as_dtype(w - 1) * half
-    src_rows, src_cols, padded = _buffers(images, fill)
+    src_rows = np.empty((h, w), dtype=images.dtype)
+    src_cols = np.empty((h, w), dtype=images.dtype)
+    padded = _frame(images, fill)
     for i in range(n):
         m00, m01, m10, m11 = (
             matrices[i, 0],
@@ -50,7 +53,14 @@ def warp_affine(images, matrices, fill, low, high, out):
                 dc = as_dtype(c) - center_col
                 src_rows[r, c] = row_part + m01 * dc
                 src_cols[r, c] = col_part + m11 * dc
-        _resample(images[i], padded, src_rows, src_cols, low, high, out[i])
+        _resample(images[i], padded, src_rows, src_cols, 0, low, high, out[i])
+
+
+#: Images whose displacement fields are made together: their row products
+#: then run along ``IMAGES_PER_BLOCK * width`` columns at once (28 columns
+#: alone left much of each vector loop to its scalar remainder, and the
+#: loop's set-up to each row), in buffers of a few tens of kilobytes.
+IMAGES_PER_BLOCK = 8
 
 
 @_jit
@@ -61,64 +71,97 @@ def warp_elastic(
 
     The fields are ``basis_rows @ noise_rows[i] @ basis_cols_t`` (row
     displacements) and the same of ``noise_cols[i]`` (column displacements).
+    Image ``j`` of a block owns columns ``j * width`` to ``(j + 1) * width``
+    of the block's buffers.
     """
-    n = images.shape[0]
-    k_rows, w = basis_rows.shape[1], images.shape[2]
-    half_rows = np.empty((k_rows, w), dtype=images.dtype)
-    half_cols = np.empty((k_rows, w), dtype=images.dtype)
-    src_rows, src_cols, padded = _buffers(images, fill)
-    for i in range(n):
-        _right_products(
-            noise_rows[i], noise_cols[i], basis_cols_t, half_rows, half_cols
+    n, h, w = images.shape
+    block = max(1, min(n, IMAGES_PER_BLOCK))
+    k_rows = basis_rows.shape[1]
+    half_rows = np.empty((k_rows, block * w), dtype=images.dtype)
+    half_cols = np.empty((k_rows, block * w), dtype=images.dtype)
+    src_rows = np.empty((h, block * w), dtype=images.dtype)
+    src_cols = np.empty((h, block * w), dtype=images.dtype)
+    padded = _frame(images, fill)
+    for first in range(0, n, block):
+        count = min(block, n - first)
+        for j in range(count):
+            _right_products(
+                noise_rows[first + j],
+                noise_cols[first + j],
+                basis_cols_t,
+                j * w,
+                half_rows,
+                half_cols,
+            )
+        _source_points(
+            basis_rows, half_rows, half_cols, w, count * w, src_rows, src_cols
         )
-        _source_points(basis_rows, half_rows, half_cols, src_rows, src_cols)
-        _resample(images[i], padded, src_rows, src_cols, low, high, out[i])
+        for j in range(count):
+            _resample(
+                images[first + j],
+                padded,
+                src_rows,
+                src_cols,
+                j * w,
+                low,
+                high,
+                out[first + j],
+            )
 
 
 @_jit
-def _buffers(images, fill):
-    """One image's source rows and columns, and a frame of ``fill``."""
+def _frame(images, fill):
+    """An image's worth of pixels inside a frame of ``fill``: one pixel
+    before, two after (see :func:`_resample`)."""
     h, w = images.shape[1], images.shape[2]
-    src_rows = np.empty((h, w), dtype=images.dtype)
-    src_cols = np.empty((h, w), dtype=images.dtype)
-    padded = np.full((h + 3, w + 3), fill, dtype=images.dtype)
-    return src_rows, src_cols, padded
+    return np.full((h + 3, w + 3), fill, dtype=images.dtype)
 
 
 @_jit
-def _right_products(noise_rows, noise_cols, basis_cols_t, half_rows, half_cols):
-    """``half = noise @ basis_cols_t`` for both fields at once."""
-    half_rows[:, :] = 0
-    half_cols[:, :] = 0
+def _right_products(noise_rows, noise_cols, basis_cols_t, offset, half_rows, half_cols):
+    """``half[:, offset:offset + w] = noise @ basis_cols_t`` for both fields."""
+    w = basis_cols_t.shape[1]
     for a in range(noise_rows.shape[0]):
+        row_half = half_rows[a, offset : offset + w]
+        col_half = half_cols[a, offset : offset + w]
+        row_half[:] = 0
+        col_half[:] = 0
         for b in range(noise_rows.shape[1]):
             z_rows, z_cols = noise_rows[a, b], noise_cols[a, b]
-            for c in range(basis_cols_t.shape[1]):
-                half_rows[a, c] += z_rows * basis_cols_t[b, c]
-                half_cols[a, c] += z_cols * basis_cols_t[b, c]
+            basis = basis_cols_t[b]
+            for c in range(w):
+                row_half[c] += z_rows * basis[c]
+                col_half[c] += z_cols * basis[c]
 
 
 @_jit
-def _source_points(basis_rows, half_rows, half_cols, src_rows, src_cols):
-    """``src = basis_rows @ half + grid``: displaced pixel positions."""
+def _source_points(
+    basis_rows, half_rows, half_cols, width, n_columns, src_rows, src_cols
+):
+    """``src = basis_rows @ half + grid`` in the first ``n_columns`` columns
+    (images ``width`` columns wide side by side): displaced pixel positions.
+    Each sum runs over ``basis_rows``' columns in order, from 0."""
     as_dtype = src_rows.dtype.type
-    h, w = src_rows.shape
-    for r in range(h):
-        src_rows[r, :] = 0
-        src_cols[r, :] = 0
+    for r in range(src_rows.shape[0]):
+        row_src, col_src = src_rows[r], src_cols[r]
+        for c in range(n_columns):
+            row_src[c] = 0
+            col_src[c] = 0
         for a in range(basis_rows.shape[1]):
             weight = basis_rows[r, a]
-            for c in range(w):
-                src_rows[r, c] += weight * half_rows[a, c]
-                src_cols[r, c] += weight * half_cols[a, c]
-        for c in range(w):
-            src_rows[r, c] += as_dtype(r)
-            src_cols[r, c] += as_dtype(c)
+            row_half, col_half = half_rows[a], half_cols[a]
+            for c in range(n_columns):
+                row_src[c] += weight * row_half[c]
+                col_src[c] += weight * col_half[c]
+        for c in range(n_columns):
+            row_src[c] += as_dtype(r)
+            col_src[c] += as_dtype(c % width)
 
 
 @_jit
-def _resample(image, padded, src_rows, src_cols, low, high, out):
-    """``out``: ``image`` interpolated bilinearly at ``(src_rows, src_cols)``.
+def _resample(image, padded, src_rows, src_cols, offset, low, high, out):
+    """``out``: ``image`` interpolated bilinearly at the source points in
+    columns ``offset`` to ``offset + width`` of ``(src_rows, src_cols)``.
 
     ``padded`` has a one-pixel frame of fill before and two after, so once
     a point is clipped to ``[-1, size]`` (where every neighbour is fill
@@ -127,17 +170,24 @@ def _resample(image, padded, src_rows, src_cols, low, high, out):
     """
     h, w = image.shape
     padded[1 : h + 1, 1 : w + 1] = image
+    frame = padded.ravel()
+    # Unsigned indices: numba then skips its negative-index wrap-around,
+    # which cost a tenth of the loop; every index here is >= 0 anyway.
+    stride = np.uint32(w + 3)
+    one = np.uint32(1)
     as_dtype = image.dtype.type
     minus_one, row_end, col_end = as_dtype(-1), as_dtype(h), as_dtype(w)
     for r in range(h):
+        row_src = src_rows[r, offset : offset + w]
+        col_src = src_cols[r, offset : offset + w]
         for c in range(w):
-            src_row = min(max(src_rows[r, c], minus_one), row_end)
-            src_col = min(max(src_cols[r, c], minus_one), col_end)
+            src_row = min(max(row_src[c], minus_one), row_end)
+            src_col = min(max(col_src[c], minus_one), col_end)
             top_f, left_f = np.floor(src_row), np.floor(src_col)
             down, right = src_row - top_f, src_col - left_f
-            top, left = int(top_f) + 1, int(left_f) + 1
-            v00, v01 = padded[top, left], padded[top, left + 1]
-            v10, v11 = padded[top + 1, left], padded[top + 1, left + 1]
+            corner = np.uint32(int(top_f) + 1) * stride + np.uint32(int(left_f) + 1)
+            v00, v01 = frame[corner], frame[corner + one]
+            v10, v11 = frame[corner + stride], frame[corner + stride + one]
             upper = v00 + right * (v01 - v00)
             lower = v10 + right * (v11 - v10)
             value = upper + down * (lower - upper)

@@ -14,7 +14,7 @@ from sklearn.datasets import load_digits
 
 from skmnist import SoftmaxSGDClassifier, TwoLayerMLPClassifier
 from skmnist._compiled import compiled_kernels, numpy_kernels
-from skmnist.augmentation import RandomShift
+from skmnist.augmentation import ElasticDistortion, RandomShift
 
 PATH = Path(__file__).with_name("reference_fits.npz")
 
@@ -111,6 +111,10 @@ CONFIGURATIONS = {
     "mlp_partial_fit": lambda: _incremental(_mlp()),
     "mlp_augment": lambda: _fit(
         _mlp(augment=RandomShift(max_shift=1, image_shape=(8, 8)), max_iter=3)
+    ),
+    "mlp_elastic_float32": lambda: _fit(
+        _mlp(augment=ElasticDistortion(8, 2, image_shape=(8, 8)), max_iter=3),
+        np.float32,
     ),
 }
 
