@@ -221,9 +221,7 @@ class Trainer:
         # train as k repetitions do).
         batch_size = self.config.training.batch_size
         nominal_batch = 200 if batch_size == "auto" else batch_size
-        learning_rate_init = self._learning_rate_init(
-            data, dtype, nominal_batch, start
-        )
+        learning_rate_init = self._learning_rate_init(data, dtype, nominal_batch, start)
         _check_representable(settings, dtype)
         state.optimizer = make_optimizer(
             settings, state.layout.n_params, dtype, learning_rate_init
