@@ -262,6 +262,7 @@ class Continuation:
         for name, value in optimizer.items():
             if isinstance(value, np.ndarray):
                 _check_vector(value, n_params, f"optimizer {name}", dtype)
+        _check_optimizer_scalars(optimizer)
         for name in ("t", "n_updates"):
             if not isinstance(state[name], (int, np.integer)) or state[name] < 0:
                 raise ValueError(
@@ -292,6 +293,30 @@ def _require_keys(state, keys):
             f"The saved model's state lacks {missing}: the file is damaged or was "
             "written by another version of skmnist. Refit and save it again."
         )
+
+
+def _check_optimizer_scalars(optimizer):
+    """The optimizer's counter and steps, where the state has them: a step
+    count >= 0, a current step >= 0 (a decayed one may reach 0) and an
+    initial step > 0, all finite (states saved before ``learning_rate_init``
+    was part of them lack it)."""
+    checks = {
+        "n_steps": lambda v: isinstance(v, (int, np.integer)) and v >= 0,
+        "learning_rate": lambda v: _is_real(v) and 0 <= v < np.inf,
+        "learning_rate_init": lambda v: _is_real(v) and 0 < v < np.inf,
+    }
+    for name, valid in checks.items():
+        if name in optimizer and not valid(optimizer[name]):
+            raise ValueError(
+                f"The saved model's optimizer {name} ({optimizer[name]!r}) is invalid: "
+                "the file is damaged. Refit and save it again."
+            )
+
+
+def _is_real(value):
+    return isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(
+        value, bool
+    )
 
 
 def _check_vector(value, size, what, dtype):

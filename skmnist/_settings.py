@@ -91,7 +91,8 @@ class OptimizerSettings:
         "float or 'auto'",
         "Initial step size. 'auto' scales it to the data (rule below): to that "
         "of ``fit``, or of the first ``partial_fit`` call, whose step later "
-        "calls keep; a step too small for the data's dtype is refused.",
+        "``partial_fit`` calls keep; a step too small for the data's dtype is "
+        "refused.",
     )
     power_t: float = hyperparameter(
         [Interval(Real, 0, None, closed="left")],
@@ -126,9 +127,9 @@ class OptimizerSettings:
         "bool or int",
         "Average the iterates (Polyak-Ruppert); an int starts averaging after "
         "that many samples of this ``fit``, or of the ``partial_fit`` calls "
-        "since the first. Without a validation set, each epoch's training loss "
-        "is then the average's, on the whole training set (one forward pass "
-        "an epoch, from the epoch averaging begins).",
+        "since the first. Unless early stopping watches a validation set, each "
+        "epoch's training loss is then the average's, on the whole training set "
+        "(one forward pass an epoch, from the epoch averaging begins).",
     )
 
 

@@ -238,22 +238,25 @@ class Trainer:
         settings = self.config.optimizer
         if settings.learning_rate_init != "auto":
             return float(settings.learning_rate_init)
+        resumed = None
         if start is not None and start.resume:
-            # A resumed optimizer keeps the step its first call derived
-            # (partial_fit cannot change the optimizer's settings): no pass
-            # over this call's data, and a chunk of other scale changes
-            # nothing.
+            # A resumed optimizer keeps the step its first call derived: no
+            # pass over this call's data, and neither a chunk of another
+            # scale nor a changed batch_size changes it.
             resumed = start.continuation.optimizer.get("learning_rate_init")
-            if resumed is not None:
-                return resumed
-        squared_norm = mean_squared_norm(data.X, data.sample_weight)
-        step = self.model.auto_learning_rate(settings.solver, squared_norm, batch_size)
+        if resumed is not None:
+            step, source = resumed, "the first partial_fit call's data"
+        else:
+            squared_norm = mean_squared_norm(data.X, data.sample_weight)
+            step = self.model.auto_learning_rate(
+                settings.solver, squared_norm, batch_size
+            )
+            source = f"features whose mean squared norm is {squared_norm:g}"
         if not step >= np.finfo(dtype).tiny:
             raise ValueError(
-                f'learning_rate_init="auto" gives a step of {step:g} for features '
-                f"whose mean squared norm is {squared_norm:g}: too small for "
-                f"{np.dtype(dtype).name}. Scale the features (e.g. with "
-                "StandardScaler) or give learning_rate_init a number."
+                f'learning_rate_init="auto" gives a step of {step:g} for {source}: '
+                f"too small for {np.dtype(dtype).name}. Scale the features (e.g. "
+                "with StandardScaler) or give learning_rate_init a number."
             )
         return step
 

@@ -17,8 +17,8 @@ from skmnist.augmentation import (
     RandomHorizontalFlip,
     RandomShift,
 )
-from skmnist.augmentation._elastic import smoothing_basis
-from skmnist.augmentation._resample import warp_numpy
+from skmnist.augmentation._elastic import smooth, smoothing_basis
+from skmnist.augmentation._resample import pixel_grid, warp_numpy
 
 DTYPES = [np.float32, np.float64]
 
@@ -295,3 +295,58 @@ def test_compiled_path_matches_numpy(images, name, dtype):
     assert compiled.dtype == reference.dtype == dtype
     # Elastic fields are summed in another order: a few ulps of a pixel.
     assert_allclose(compiled, reference, atol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.usefixtures("compiled")
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 11), (11, 5), (28, 28)])
+@pytest.mark.parametrize("n_images", [0, 1, 7, 9, 17])
+def test_compiled_elastic_blocks_equal_one_image_at_a_time(n_images, shape, dtype):
+    # The kernel builds the fields of several images side by side; each
+    # image's result must be what it gets alone (a batch of one is a block
+    # of one), bit for bit, whatever the batch size and image shape.
+    from skmnist import _numba_augment as kernels
+
+    rng = np.random.default_rng(0)
+    h, w = shape
+    images = rng.random((n_images, h, w)).astype(dtype)
+    basis_rows = smoothing_basis(h, 2.0).astype(dtype)
+    basis_cols_t = np.ascontiguousarray(smoothing_basis(w, 2.0).astype(dtype).T)
+    noise = rng.standard_normal(
+        (2 * n_images, basis_rows.shape[1], basis_cols_t.shape[0])
+    ).astype(dtype)
+    noise *= dtype(5)
+    fill, low, high = dtype(0.25), dtype(0), dtype(1)
+    rows, cols = noise[:n_images], noise[n_images:]
+    together = np.empty_like(images)
+    kernels.warp_elastic(
+        images, rows, cols, basis_rows, basis_cols_t, fill, low, high, together
+    )
+    for i in range(n_images):
+        alone = np.empty_like(images[i : i + 1])
+        kernels.warp_elastic(
+            images[i : i + 1],
+            rows[i : i + 1],
+            cols[i : i + 1],
+            basis_rows,
+            basis_cols_t,
+            fill,
+            low,
+            high,
+            alone,
+        )
+        assert_array_equal(together[i], alone[0])
+    if n_images:  # and it agrees with the NumPy twin, non-square images too
+        fields = smooth(noise, basis_rows, basis_cols_t.T)
+        grid_rows, grid_cols = pixel_grid(h, w, dtype)
+        reference = warp_numpy(
+            images,
+            fields[:n_images] + grid_rows,
+            fields[n_images:] + grid_cols,
+            fill,
+            low,
+            high,
+        )
+        assert_allclose(
+            together, reference, atol=1e-5 if dtype == np.float32 else 1e-12
+        )

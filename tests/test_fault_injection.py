@@ -323,6 +323,22 @@ def _tampered(clf, edit):
             "optimizer",
         ),
         (lambda s: s.pop("_continuation"), "lacks|continuation|damaged"),
+        (
+            lambda s: s["_continuation"]["optimizer"].update(learning_rate_init="abc"),
+            "learning_rate_init",
+        ),
+        (
+            lambda s: s["_continuation"]["optimizer"].update(learning_rate_init=0.0),
+            "learning_rate_init",
+        ),
+        (
+            lambda s: s["_continuation"]["optimizer"].update(learning_rate=np.nan),
+            "learning_rate",
+        ),
+        (
+            lambda s: s["_continuation"]["optimizer"].update(n_steps=-1),
+            "n_steps",
+        ),
     ],
 )
 def test_a_tampered_model_is_refused_when_loaded(digits, edit, message):

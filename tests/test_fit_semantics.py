@@ -477,6 +477,34 @@ def test_partial_fit_keeps_the_auto_step_of_its_first_call(learning_rate, data):
     assert kept.learning_rate_curve_ == fixed.learning_rate_curve_
 
 
+def test_a_resumed_partial_fit_does_not_measure_its_data_again(data, monkeypatch):
+    X, y = data["X_small"], data["y_small"]
+    clf = make(SoftmaxSGDClassifier, learning_rate="invscaling")
+    clf.partial_fit(X, y, classes=CLASSES)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the data scale was measured again")
+
+    monkeypatch.setattr("skmnist._trainer.mean_squared_norm", refuse)
+    clf.partial_fit(X, y)
+    with pytest.raises(AssertionError, match="measured again"):
+        clone(clf).partial_fit(X, y, classes=CLASSES)  # a first call measures
+
+
+def test_a_kept_auto_step_too_small_for_new_data_is_refused(data):
+    # The first call's float64 data gives a step below float32's smallest
+    # normal number: a later float32 call is refused as a first one would be.
+    X, y = data["X_small"], data["y_small"]
+    huge = X * 1e20
+    clf = make(SoftmaxSGDClassifier, learning_rate="invscaling")
+    clf.partial_fit(huge, y, classes=CLASSES)
+    before = weights_of(clf)
+    with pytest.raises(ValueError, match="too small for float32"):
+        clf.partial_fit(huge.astype(np.float32), y)
+    for a, b in zip(before, weights_of(clf)):
+        assert_array_equal(a, b)
+
+
 # ----------------------------------------------------------------------
 # 9. The best weights come back with their own optimizer state.
 # ----------------------------------------------------------------------
