@@ -155,7 +155,12 @@ def _source_points(
                 col_src[c] += weight * col_half[c]
         for c in range(n_columns):
             row_src[c] += as_dtype(r)
-            col_src[c] += as_dtype(c % width)
+        # Image by image: a remainder per column (c % width) cost a sixth of
+        # the kernel.
+        for first in range(0, n_columns, width):
+            image_cols = col_src[first : first + width]
+            for c in range(width):
+                image_cols[c] += as_dtype(c)
 
 
 @_jit
