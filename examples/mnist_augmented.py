@@ -20,11 +20,11 @@ training, 1,000 held out), offline, to check that everything runs; its
 accuracy is not comparable to the paper's and it says so.
 
 ``--record`` trains the one-hidden-layer record recipe instead: the same
-network and distortions with a step schedule (``StepSchedule``: 1e-3 for 100
-epochs, then 1e-4 for 30 epochs whose weights are averaged). On a 2-core
-machine on 2026-12-03 it trained in 276 to 296 s and its saved models
-scored 0.9921 to 0.9927 over seeds 0 to 2 (mean 0.9925), short of the
-paper's 0.993. ``--holdout`` scores on the last 10,000 training images
+network, slightly weaker distortions (alpha 30) and a step schedule
+(``StepSchedule``: 1e-3 for 100 epochs, then 1e-4 for 30 epochs whose
+weights are averaged). On a 2-core machine on 2026-12-03 it trained in 270
+to 286 s and its saved models scored 0.9939, 0.9933 and 0.9936 over seeds 0
+to 2 (mean 0.9936), against the paper's 0.993. ``--holdout`` scores on the last 10,000 training images
 (trained on the first 50,000) instead of the test set, for choosing
 settings without looking at the test set; ``--seed`` sets ``random_state``.
 
@@ -78,7 +78,7 @@ def documented_model(n_train, quick=False):
 
 RECORD_DIFFERS = (
     "Adam with a step schedule (1e-3, then 1e-4 for the last 30 of 130 epochs, "
-    "whose weights are averaged), dropout 0.3"
+    "whose weights are averaged), dropout 0.3, elastic alpha 30 (the paper's 34)"
 )
 
 
@@ -87,6 +87,9 @@ def record_model(n_train, quick=False, seed=0):
 
     ``average`` counts samples, so the averaging starts with the step down
     only if ``n_train`` is the size of the training set actually fitted.
+    The distortions are a little weaker than the paper's (alpha 30, not
+    34): chosen with ``--holdout``, where alpha 30, 34 and 38 gave 0.9917,
+    0.9913 and 0.9899 (seed 0).
     """
     high, low = (2, 1) if quick else (100, 30)
     epochs = high + low
@@ -99,7 +102,7 @@ def record_model(n_train, quick=False, seed=0):
         average=high * n_train,
         random_state=seed,
     )
-    return model, ElasticDistortion(alpha=34, sigma=4)
+    return model, ElasticDistortion(alpha=30, sigma=4)
 
 
 def fit(model, augment, X, y):
