@@ -262,12 +262,8 @@ class Continuation:
         for name, value in optimizer.items():
             if isinstance(value, np.ndarray):
                 _check_vector(value, n_params, f"optimizer {name}", dtype)
-        _check_optimizer_scalars(optimizer)
-        for name in ("t", "n_updates"):
-            if not isinstance(state[name], (int, np.integer)) or state[name] < 0:
-                raise ValueError(
-                    f"The saved model's {name} ({state[name]!r}) is invalid."
-                )
+        _check_scalars(state, _COUNTER_RULES, "")
+        _check_scalars(optimizer, _OPTIMIZER_RULES, "optimizer ")
         return cls(**{name: state[name] for name in names if name in state})
 
 
@@ -295,28 +291,39 @@ def _require_keys(state, keys):
         )
 
 
-def _check_optimizer_scalars(optimizer):
-    """The optimizer's counter and steps, where the state has them: a step
-    count >= 0, a current step >= 0 (a decayed one may reach 0) and an
-    initial step > 0, all finite (states saved before ``learning_rate_init``
-    was part of them lack it)."""
-    checks = {
-        "n_steps": lambda v: isinstance(v, (int, np.integer)) and v >= 0,
-        "learning_rate": lambda v: _is_real(v) and 0 <= v < np.inf,
-        "learning_rate_init": lambda v: _is_real(v) and 0 < v < np.inf,
-    }
-    for name, valid in checks.items():
-        if name in optimizer and not valid(optimizer[name]):
-            raise ValueError(
-                f"The saved model's optimizer {name} ({optimizer[name]!r}) is invalid: "
-                "the file is damaged. Refit and save it again."
-            )
+def _is_count(value):
+    return (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, bool)
+        and value >= 0
+    )
 
 
 def _is_real(value):
     return isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(
         value, bool
     )
+
+
+# What each saved scalar must be. A decayed step may reach 0; the initial one
+# may not. States saved before ``learning_rate_init`` joined the optimizer's
+# lack it, which is allowed: the rules apply to the keys present.
+_COUNTER_RULES = {"t": _is_count, "n_updates": _is_count}
+_OPTIMIZER_RULES = {
+    "n_steps": _is_count,
+    "learning_rate": lambda v: _is_real(v) and 0 <= v < np.inf,
+    "learning_rate_init": lambda v: _is_real(v) and 0 < v < np.inf,
+}
+
+
+def _check_scalars(values, rules, what):
+    """Refuse a saved scalar of ``values`` that breaks its rule in ``rules``."""
+    for name, valid in rules.items():
+        if name in values and not valid(values[name]):
+            raise ValueError(
+                f"The saved model's {what}{name} ({values[name]!r}) is invalid: "
+                "the file is damaged. Refit and save it again."
+            )
 
 
 def _check_vector(value, size, what, dtype):

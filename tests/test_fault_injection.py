@@ -339,6 +339,9 @@ def _tampered(clf, edit):
             lambda s: s["_continuation"]["optimizer"].update(n_steps=-1),
             "n_steps",
         ),
+        (lambda s: s["_continuation"].update(t=-5), r"\bt \(-5\) is invalid"),
+        (lambda s: s["_continuation"].update(n_updates=2.5), "n_updates"),
+        (lambda s: s["_continuation"].update(n_updates=True), "n_updates"),
     ],
 )
 def test_a_tampered_model_is_refused_when_loaded(digits, edit, message):
