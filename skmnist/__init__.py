@@ -5,13 +5,19 @@ import importlib
 __version__ = "0.3.0"
 
 #: What ``skops.io.load(path, trusted=skmnist.TRUSTED_TYPES)`` must trust to
-#: load our estimators: the estimator classes alone, since a fitted estimator
-#: holds its state as arrays, numbers, strings, lists and dicts.
+#: load our estimators: their classes and those of the objects their
+#: parameters may hold (schedules, image transforms); a fitted estimator holds
+#: its state as arrays, numbers, strings, lists and dicts.
 TRUSTED_TYPES = [
     "skmnist._estimators.TwoLayerMLPClassifier",
     "skmnist._estimators.SoftmaxSGDClassifier",
     "skmnist.schedules.StepSchedule",
     "skmnist.schedules.CosineSchedule",
+    "skmnist.augmentation.Compose",
+    "skmnist.augmentation.ElasticDistortion",
+    "skmnist.augmentation.RandomAffine",
+    "skmnist.augmentation.RandomHorizontalFlip",
+    "skmnist.augmentation.RandomShift",
 ]
 
 __all__ = [

@@ -133,6 +133,10 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
         self : object
             The updated estimator.
         """
+        # _fit_context checks the parameters of a first call only, and turns
+        # the global switch off inside; alpha, dropout, batch_size... may have
+        # changed since, and checking them costs microseconds.
+        self._validate_params()
         return self._fit(
             X, y, sample_weight, (None, None), incremental=True, classes=classes
         )
@@ -427,6 +431,19 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
 
 
 def _same_value(a, b):
+    """Whether a parameter kept the value the model was trained under.
+
+    The trained value is a copy (``dataclasses.asdict``), so an object that
+    defines no equality of its own (a user's schedule) is compared by its
+    type and attributes rather than by identity.
+    """
     if isinstance(a, str) or isinstance(b, str):
         return a == b
+    if type(a).__eq__ is object.__eq__ and hasattr(a, "__dict__"):
+        mine, theirs = vars(a), getattr(b, "__dict__", {})
+        return (
+            type(a) is type(b)
+            and mine.keys() == theirs.keys()
+            and all(_same_value(value, theirs[name]) for name, value in mine.items())
+        )
     return bool(np.all(a == b))

@@ -9,7 +9,8 @@ the epochs update; :class:`History` is what they record.
 
 import dataclasses
 import warnings
-from typing import Optional
+from dataclasses import asdict
+from typing import Any, Optional
 
 import numpy as np
 
@@ -131,11 +132,38 @@ class TrainingState:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class ContinuationTerms:
+    """What a later call must continue under, fixed before the first epoch.
+
+    How ``fit`` scaled the sample weights (a tuple), the class weights it
+    trained with and its :class:`~skmnist._settings.OptimizerSettings`: a
+    checkpoint written mid-fit resumes under them as the finished fit would.
+    """
+
+    weight_scaling: Optional[tuple] = None
+    class_weights: Optional[np.ndarray] = None
+    optimizer_settings: Any = None
+
+    def as_fields(self, copy):
+        """The :class:`~skmnist._fitted.Continuation` fields they fill."""
+        class_weights = self.class_weights
+        if copy and class_weights is not None:
+            class_weights = class_weights.copy()
+        settings = self.optimizer_settings
+        return {
+            "weight_scaling": self.weight_scaling,
+            "class_weights": class_weights,
+            "optimizer_settings": None if settings is None else asdict(settings),
+        }
+
+
 class _Run:
     """One call's passes over the data; the ``fit`` its listeners are told about."""
 
-    def __init__(self, settings, model, state, data, start, incremental):
+    def __init__(self, settings, model, state, data, start, incremental, terms=None):
         self.settings = settings
+        self.terms = ContinuationTerms() if terms is None else terms
         self.model = model
         self.state = state
         self.data = data
@@ -173,9 +201,11 @@ class _Run:
             self.state.solution.copy(),
         )
 
-    def continuation(self):
-        """What a later ``partial_fit`` would continue from (copies)."""
-        return self.state.continuation(self.history.loss_curve, copy=True)
+    def continuation(self, copy=True):
+        """What a later ``partial_fit`` would continue from (copies unless
+        ``copy=False``, for a state that trains no more)."""
+        continuation = self.state.continuation(self.history.loss_curve, copy=copy)
+        return dataclasses.replace(continuation, **self.terms.as_fields(copy))
 
     # -- what listeners may do ------------------------------------------------
     def stop(self, reason):

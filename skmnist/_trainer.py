@@ -26,7 +26,7 @@ from ._evaluation import Evaluator, mean_squared_norm
 from ._events import ScheduledStep, VerboseReport
 from ._fitted import Continuation, FittedNetwork
 from ._optimizers import IterateAverage, make_optimizer
-from ._run import History, TrainingState, _Run
+from ._run import ContinuationTerms, History, TrainingState, _Run
 from ._settings import OptimizerSettings, TrainingSettings
 from ._validation_split import duplicate_groups, stratified_group_split
 
@@ -123,18 +123,21 @@ class Trainer:
         if validation is not None:
             validation.sample_weight = scaled_for_scoring(validation.sample_weight)
         state = self._initial_state(data, classes.size, start, rngs)
-        run = _Run(self.config.training, self.model, state, data, start, incremental)
+        terms = ContinuationTerms(
+            scaling.as_tuple(), data.class_weights, self.config.optimizer
+        )
+        run = _Run(
+            self.config.training, self.model, state, data, start, incremental, terms
+        )
         run.listeners = self._listeners(run, data, validation, incremental)
         with np.errstate(
             over="ignore", invalid="ignore", divide="ignore", under="ignore"
         ):
             run.fit_loop()
         network = FittedNetwork(self.model, data.X.shape[1], classes, state.solution)
-        continuation = state.continuation(run.history.loss_curve)
-        continuation.weight_scaling = scaling.as_tuple()
-        continuation.class_weights = data.class_weights
-        continuation.optimizer_settings = dataclasses.asdict(self.config.optimizer)
-        return TrainResult(network, continuation, run.history, run.failure)
+        return TrainResult(
+            network, run.continuation(copy=False), run.history, run.failure
+        )
 
     # ------------------------------------------------------------------
     def _listeners(self, run, data, validation, incremental):

@@ -387,6 +387,41 @@ def test_checkpoint_resumes_to_the_weights_of_an_uninterrupted_fit(
 
 
 @needs_callback_api
+@pytest.mark.parametrize("weighting", ["sample_weight", "balanced"])
+def test_a_checkpoint_resumes_a_weighted_fit_under_its_settings(
+    weighting, small, tmp_path
+):
+    # A checkpoint carries what a finished fit's continuation carries: the
+    # weights' scaling, the class weights and the optimizer settings.
+    from skmnist.callbacks import Checkpoint
+
+    X, y = small
+    fit_params, params = {}, {"n_hidden": 8, "max_iter": 6, "random_state": 0}
+    params["n_iter_no_change"] = np.inf
+    if weighting == "sample_weight":
+        weights = np.random.default_rng(0).uniform(0.2, 3.0, len(y))
+        fit_params["sample_weight"] = weights
+    else:
+        params["class_weight"] = "balanced"
+    path = tmp_path / "model.pkl"
+    with numpy_kernels():
+        uninterrupted = TwoLayerMLPClassifier(**params).fit(X, y, **fit_params)
+        clf = TwoLayerMLPClassifier(**params)
+        clf.set_callbacks(Checkpoint(path, every=3), _Interrupt(epoch=5))
+        with pytest.warns(UserWarning, match="interrupted"):
+            clf.fit(X, y, **fit_params)
+        resumed = _load(path)
+        assert resumed.n_iter_ == 3
+        for _ in range(3):
+            resumed.partial_fit(X, y, **fit_params)
+    _assert_same_weights(resumed, uninterrupted)
+    assert resumed.loss_curve_ == uninterrupted.loss_curve_
+    stale = _load(path).set_params(beta_1=0.5)
+    with pytest.raises(ValueError, match="beta_1 changed"):
+        stale.partial_fit(X, y, **fit_params)
+
+
+@needs_callback_api
 def test_checkpoint_writes_the_best_validation_epoch(small, tmp_path):
     from skmnist.callbacks import Checkpoint
 

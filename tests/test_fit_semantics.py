@@ -1188,3 +1188,52 @@ def test_gradient_check_catches_a_broken_backward_pass(monkeypatch):
     assert errors["coefs_[0]"] > 1e-3
     assert errors["intercepts_[0]"] > 1e-3
     assert errors["coefs_[1]"] < 1e-6
+
+
+# ----------------------------------------------------------------------
+# What a later partial_fit call checks
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"alpha": -1.0}, "alpha"),
+        ({"dropout": 1.5}, "dropout"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": "big"}, "batch_size"),
+        ({"class_weight": "foo"}, "class_weight"),
+    ],
+)
+def test_a_later_partial_fit_checks_the_parameters_it_lets_change(
+    data, change, message
+):
+    # scikit-learn's fit context checks parameters on a first partial_fit
+    # only; these may change between calls, so each call checks them.
+    clf = make(TwoLayerMLPClassifier).partial_fit(data["X"], data["y"], CLASSES)
+    before = clf.coefs_[0].copy()
+    clf.set_params(**change)
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(data["X"], data["y"])
+    assert_array_equal(clf.coefs_[0], before)
+
+
+class _Halving:
+    """A schedule of the user's own: no equality, no get_params."""
+
+    def __init__(self, every=2):
+        self.every = every
+
+    def factor(self, epoch):
+        return 0.5 ** (epoch // self.every)
+
+
+def test_partial_fit_continues_under_a_users_own_schedule_object(data):
+    X, y = data["X"], data["y"]
+    clf = make(TwoLayerMLPClassifier, learning_rate=_Halving(), max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    clf.partial_fit(X, y)  # the trained copy equals it: same type, same values
+    assert clf.n_iter_ == 1
+    clf.learning_rate.every = 3
+    with pytest.raises(ValueError, match="learning_rate changed"):
+        clf.partial_fit(X, y)
