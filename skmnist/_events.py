@@ -27,6 +27,8 @@ it was; after it, training ends, the model trained so far is kept (as after
 Ctrl-C), a warning says which listener failed, and the error is raised.
 """
 
+import math
+import numbers
 import sys
 
 
@@ -95,7 +97,16 @@ class ScheduledStep(Listener):
 
     def on_epoch_begin(self, fit):
         epoch = len(fit.history.loss_curve)
-        fit.set_learning_rate(self.learning_rate_init * self.schedule.factor(epoch))
+        factor = self.schedule.factor(epoch)
+        # A user's schedule may return anything; a bad factor would otherwise
+        # surface later as a "diverged" error blaming learning_rate_init.
+        real = isinstance(factor, numbers.Real) and not isinstance(factor, bool)
+        if not (real and 0 <= factor < math.inf):
+            raise ValueError(
+                f"learning_rate={self.schedule!r} returned factor({epoch}) = "
+                f"{factor!r}; a schedule's factor must be a finite number >= 0."
+            )
+        fit.set_learning_rate(self.learning_rate_init * factor)
 
 
 class VerboseReport(Listener):

@@ -35,8 +35,9 @@ def fitted_classes(estimator, y, incremental, classes):
             estimator.classes_, np.unique(classes)
         ):
             raise ValueError(
-                f"classes={np.unique(classes)!r} differs from the classes of the "
-                f"first partial_fit call {estimator.classes_!r}."
+                f"classes={np.unique(classes)!r} differs from the classes the "
+                f"model was trained with, {estimator.classes_!r}: a partial_fit "
+                "continues them. Pass the same classes, or none."
             )
         return estimator.classes_
     classes_ = at_least_two_classes(np.unique(y), owner)

@@ -127,7 +127,8 @@ class OptimizerSettings:
         "bool or int",
         "Average the iterates (Polyak-Ruppert); an int starts averaging after "
         "that many samples of this ``fit``, or of the ``partial_fit`` calls "
-        "since the first. Unless early stopping watches a validation set, each "
+        "since the first (0, like False, does not average, as in "
+        "``SGDClassifier``). Unless early stopping watches a validation set, each "
         "epoch's training loss is then the average's, on the whole training set "
         "(one forward pass an epoch, from the epoch averaging begins).",
     )

@@ -1237,3 +1237,24 @@ def test_partial_fit_continues_under_a_users_own_schedule_object(data):
     clf.learning_rate.every = 3
     with pytest.raises(ValueError, match="learning_rate changed"):
         clf.partial_fit(X, y)
+
+
+class _Faulty:
+    """A user's schedule that goes wrong at epoch 2."""
+
+    def __init__(self, bad):
+        self.bad = bad
+
+    def factor(self, epoch):
+        return self.bad if epoch >= 2 else 1.0
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), np.inf, "0.5", None])
+def test_a_schedules_bad_factor_is_named_and_the_epochs_before_kept(data, bad):
+    # Before, a negative or NaN factor surfaced as "training diverged"
+    # blaming learning_rate_init.
+    clf = make(TwoLayerMLPClassifier, learning_rate=_Faulty(bad), max_iter=5)
+    with pytest.warns(UserWarning, match="keeps the model trained so far"):
+        with pytest.raises(ValueError, match=r"returned factor\(2\) = .*finite"):
+            clf.fit(data["X"], data["y"])
+    assert clf.n_iter_ == 2
