@@ -16,7 +16,7 @@ skmnist; then the same network trained with and without distortions, with
 its held-out accuracy after each epoch. On 4,000 training images and a few
 dozen epochs this shows the mechanism, not the gain on full MNIST, and no
 published figure is printed. The full-MNIST recipe (784-800-10, 100 epochs
-of elastic distortions; about three minutes on two cores with the ``fast``
+of elastic distortions; under four minutes on two cores with the ``fast``
 extra) is a command of its own, which prints Simard et al.'s figure beside
 its run and what differs::
 
