@@ -3,10 +3,11 @@
 Three promises hold for every writer here: what a user already has is never
 damaged (a device node, FIFO, socket or directory at the destination is
 refused; a symbolic link is written through, so its target changes and the
-link stays); a write is all or nothing (interrupted, it leaves the previous
-file and no temporary debris); and whatever can be checked before the work
-starts is checked then (:func:`check_destination`), with messages that name
-the user's path, never a temporary one.
+link stays; a directory is never written at a link); a write is all or
+nothing (interrupted, it leaves the previous file and no temporary debris);
+and whatever can be checked before the work starts is checked then
+(:func:`check_destination`, :func:`check_directory_name`), with messages that
+name the user's path, never a temporary one.
 """
 
 import contextlib
@@ -79,6 +80,8 @@ def _existing_kind(path):
         # directory is reported by the checks that follow, in words.
         if exc.errno in (errno.ENOENT, errno.ENAMETOOLONG, errno.ENOTDIR):
             return None
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops (it never reaches a file)"
         raise
     return None if stat.S_ISREG(mode) else _kind(mode)
 
@@ -90,6 +93,25 @@ def _refuse_special(path, what="file"):
             f"{what} {os.fspath(path)!r} is {kind}, not a regular file; it is "
             "never replaced: give the path of a regular file, or of one to create"
         )
+
+
+def _file_path(path, what):
+    """``path`` as a str, refused when it cannot name a file to write.
+
+    A name ending in a separator, ``.`` or ``..`` is a directory's: abspath
+    would shorten it to that directory, so the file would take its name.
+    """
+    shown = os.fspath(path)
+    if not isinstance(shown, str):
+        shown = os.fsdecode(shown)
+    if not shown:
+        raise ValueError(f"{what} is empty: give the path of a file to write")
+    if os.path.basename(shown) in ("", os.curdir, os.pardir):
+        raise ValueError(
+            f"{what} {shown!r} names a directory: give the path of a file, "
+            "with its name after the last separator"
+        )
+    return shown
 
 
 def _write_target(path):
@@ -150,44 +172,61 @@ def check_destination(path, what="file"):
     Raises
     ------
     ValueError
-        Naming ``path`` and saying the fix, when ``path`` is empty; exists and
-        is not a regular file (a directory, device, FIFO or socket, a link to
-        one included); is in a directory that does not exist or is not
+        Naming ``path`` and saying the fix, when ``path`` is empty or ends
+        in a separator (a directory's name); exists and is not a regular file
+        (a directory, device, FIFO or socket, a link to one or a link that
+        loops included); is in a directory that does not exist or is not
         writable; or has a name too long for the file system, itself or in
         the temporary name it is written under first.
     """
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    shown = os.fspath(path)
-    if not isinstance(shown, str):
-        shown = os.fsdecode(shown)
-    if not shown:
-        raise ValueError(f"{what} is empty: give the path of a file to write")
+    shown = _file_path(path, what)
     _refuse_special(shown, what)
-    target = _write_target(shown)
-    directory, name = os.path.split(target)
-    if not name:
-        raise ValueError(f"{what} {shown!r} names a directory; give a file name")
+    directory, name = os.path.split(_write_target(shown))
     _check_directory(directory, shown, what)
     _check_name_fits(directory, name, shown, what)
     return shown
 
 
+def _refuse_link(path, what="directory"):
+    """A directory is written by renaming a new one into its place, which at
+    a symbolic link would replace the link instead of filling its target."""
+    if os.path.islink(path):
+        raise ValueError(
+            f"{what} {os.fspath(path)!r} is a symbolic link, which is never "
+            "replaced: give the directory's own path, e.g. "
+            f"{os.path.realpath(path)!r}"
+        )
+
+
 def check_directory_name(path, what="directory"):
     """Check that a directory ``path`` could be written by
-    :func:`atomic_directory`: not empty, and its name and the temporary names
-    it is written under fit the file system (whose nearest existing ancestor
-    decides the limit). Raises ValueError naming ``path``.
+    :func:`atomic_directory`: not empty, not a symbolic link, and its name
+    and the temporary names it is written under fit the file system (whose
+    nearest existing ancestor decides the limit). Raises ValueError naming
+    ``path``.
     """
     shown = os.fspath(path)
     if not isinstance(shown, str):
         shown = os.fsdecode(shown)
     if not shown:
         raise ValueError(f"{what} is empty: give the name of a directory to write")
+    _refuse_link(shown, what)
     parent, name = os.path.split(os.path.abspath(shown))
     existing = nearest_existing_directory(os.path.join(parent, "x"))
     _check_name_fits(existing, name, shown, what, reserve=len(_OLD))
     return shown
+
+
+def remove_file(path):
+    """Remove the regular file a writer of ``path`` would replace, if any.
+
+    That is a symbolic link's target (the link stays, as when it is
+    written); anything but a regular file is left alone.
+    """
+    target = _write_target(path)
+    if os.path.isfile(target):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
 
 
 @contextlib.contextmanager
@@ -215,9 +254,9 @@ def atomic_path(path):
     >>> open(target).read()
     'done'
     """
-    if not os.fspath(path):
-        # abspath("") is the working directory: never write beside it.
-        raise ValueError("the path to write is empty: give a file name")
+    # abspath("") is the working directory and abspath("d/") is d: never
+    # write beside either in its place.
+    path = _file_path(path, "the path to write")
     _refuse_special(path)
     target = _write_target(path)
     directory, name = os.path.split(target)
@@ -335,6 +374,7 @@ def atomic_directory(path, *, replaceable=None):
     >>> os.listdir(target)
     ['a.txt']
     """
+    _refuse_link(path)
     path = os.path.abspath(os.fspath(path))
     parent, name = os.path.split(path)
     created = missing_ancestors(parent)
@@ -354,6 +394,9 @@ def atomic_directory(path, *, replaceable=None):
 
 
 def _move_into_place(tmp_path, path, replaceable):
+    # Again at the end: a link made during the write would be renamed aside
+    # and, being no directory, never removed.
+    _refuse_link(path)
     if not os.path.lexists(path):
         os.rename(tmp_path, path)
         return

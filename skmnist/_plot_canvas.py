@@ -1,6 +1,6 @@
 """The figures skmnist draws: created without pyplot, saved atomically."""
 
-from ._files import atomic_path
+from ._files import atomic_path, check_destination
 
 _INSTALL_HINT = 'pip install "skmnist[plot]"'
 
@@ -38,8 +38,25 @@ def save_figure(fig, path):
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+        The figure to write.
     path : str or path-like
+        The PNG file to write. Its directory must exist and be writable; an
+        existing special file (a directory, device, FIFO or socket) is
+        refused with a ValueError before anything is drawn, and a symbolic
+        link is written through (its target is replaced, the link stays).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skmnist.plotting import plot_confusion_matrix, save_figure
+    >>> fig = plot_confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    >>> directory = tempfile.TemporaryDirectory()
+    >>> save_figure(fig, os.path.join(directory.name, "confusion.png"))
+    >>> os.listdir(directory.name)
+    ['confusion.png']
+    >>> directory.cleanup()
     """
+    path = check_destination(path, "figure path")
     with atomic_path(path) as tmp_path:
         fig.savefig(tmp_path, format="png", dpi=DPI)
 

@@ -111,6 +111,17 @@ def plot_class_weights(estimator, image_shape, *, class_names=None, title=None):
     -------
     fig : matplotlib.figure.Figure
         10 x 4.5 inches (1000 x 450 pixels when saved).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skmnist import SoftmaxSGDClassifier
+    >>> from skmnist.plotting import plot_class_weights
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = SoftmaxSGDClassifier(random_state=0).fit(X / 16, y)
+    >>> fig = plot_class_weights(clf, (8, 8))
+    >>> [round(inches * fig.dpi) for inches in fig.get_size_inches()]
+    [1000, 450]
     """
     coef = np.asarray(getattr(estimator, "coef_", estimator))
     if coef.ndim != 2:
@@ -151,6 +162,18 @@ def plot_hidden_units(estimator, image_shape, *, max_units=100, title=None):
     -------
     fig : matplotlib.figure.Figure
         8 x 8.5 inches (800 x 850 pixels when saved).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skmnist import TwoLayerMLPClassifier
+    >>> from skmnist.plotting import plot_hidden_units
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = TwoLayerMLPClassifier(n_hidden=16, learning_rate_init=0.01,
+    ...                             random_state=0).fit(X[:300] / 16, y[:300])
+    >>> fig = plot_hidden_units(clf, (8, 8), max_units=9)
+    >>> [round(inches * fig.dpi) for inches in fig.get_size_inches()]
+    [800, 850]
     """
     coefs = getattr(estimator, "coefs_", None)
     first_layer = np.asarray(coefs[0] if coefs is not None else estimator)
@@ -216,6 +239,19 @@ def plot_misclassified(
     -------
     fig : matplotlib.figure.Figure
         8 x 8.5 inches (800 x 850 pixels when saved).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skmnist import SoftmaxSGDClassifier
+    >>> from skmnist.plotting import plot_misclassified
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16
+    >>> clf = SoftmaxSGDClassifier(random_state=0).fit(X[:1500], y[:1500])
+    >>> fig = plot_misclassified(X[1500:], y[1500:], clf.predict(X[1500:]), (8, 8),
+    ...                          max_images=16)
+    >>> [round(inches * fig.dpi) for inches in fig.get_size_inches()]
+    [800, 850]
     """
     X = np.asarray(X)
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)

@@ -41,7 +41,7 @@ from sklearn.utils.validation import check_consistent_length, validate_data
 
 from ._callback_support import HAS_CALLBACK_API, without_callbacks
 from ._data import encode_labels
-from ._files import atomic_write, check_destination
+from ._files import atomic_write, check_destination, remove_file
 
 __all__ = ["Checkpoint", "ValidationMonitor", "ValidationRun"]
 
@@ -142,6 +142,13 @@ class Checkpoint(_FitCallback):
     instead, ``set_params(warm_start=True)`` and ``fit``: that keeps the
     weights but starts a new optimizer.
 
+    A fit that trains a new model (``fit`` without ``warm_start``, or the
+    first ``partial_fit``) first removes the files an earlier run left at
+    ``path`` and ``best_path``, so that what an interrupted fit leaves there
+    is its own model or nothing, never another run's. A fit that continues a
+    trained model (``partial_fit``, ``warm_start``) keeps them: they hold an
+    earlier epoch of that model, the one a resumed fit started from.
+
     Examples
     --------
     >>> import os, pickle, tempfile
@@ -192,6 +199,14 @@ class Checkpoint(_FitCallback):
                 check_destination(path, f"Checkpoint {what}")
         _check_picklable(estimator)
         self._fits.start(estimator, {"checks_seen": 0})
+
+    def on_train_begin_of(self, view):
+        """A new model: remove what an earlier run wrote (see Notes)."""
+        if self._fits.get(view.estimator) is None or view.history.loss_curve:
+            return
+        for path in (self.path, self.best_path):
+            if path is not None:
+                remove_file(path)
 
     def on_epoch_end_of(self, view):
         state = self._fits.get(view.estimator)

@@ -126,6 +126,19 @@ def plot_learning_curves(estimators, *, title=None):
     -------
     fig : matplotlib.figure.Figure
         10 x 5 inches (1000 x 500 pixels when saved).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skmnist import SoftmaxSGDClassifier
+    >>> from skmnist.plotting import plot_learning_curves
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16
+    >>> clf = SoftmaxSGDClassifier(random_state=0)
+    >>> clf = clf.fit(X[:1500], y[:1500], X_val=X[1500:], y_val=y[1500:])
+    >>> fig = plot_learning_curves({"softmax": clf})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['training loss', 'held-out accuracy']
     """
     fig = new_figure(10, 5)
     loss_ax, score_ax = fig.subplots(1, 2)
@@ -159,6 +172,16 @@ def plot_time_to_accuracy(curves, *, goal, goal_label, goal_time=None, title=Non
     -------
     fig : matplotlib.figure.Figure
         7 x 4.5 inches (700 x 450 pixels when saved).
+
+    Examples
+    --------
+    >>> from skmnist.plotting import plot_time_to_accuracy
+    >>> curves = {"ours": ([0.5, 1.0, 1.5], [0.90, 0.95, 0.97])}
+    >>> fig = plot_time_to_accuracy(
+    ...     curves, goal=0.96, goal_label="MLPClassifier", goal_time=4.0
+    ... )
+    >>> fig.axes[0].get_xlabel()
+    'seconds of training'
     """
     fig = new_figure(7, 4.5)
     ax = fig.subplots()
@@ -205,6 +228,15 @@ def plot_confusion_matrix(y_true, y_pred, *, class_names=None, title=None):
     -------
     fig : matplotlib.figure.Figure
         7 x 6 inches (700 x 600 pixels when saved).
+
+    Examples
+    --------
+    >>> from skmnist.plotting import plot_confusion_matrix
+    >>> fig = plot_confusion_matrix(
+    ...     [0, 1, 2, 2], [0, 1, 1, 2], class_names=["zero", "one", "two"]
+    ... )
+    >>> fig.axes[0].get_title()
+    'accuracy 0.7500'
     """
     from sklearn.metrics import confusion_matrix
 

@@ -20,7 +20,10 @@ Examples
 [0.5, 1.0, 0.854, 0.5, 0.146, 0.0]
 """
 
+import functools
 import math
+import types
+from collections.abc import Iterable
 from numbers import Integral, Real
 
 from sklearn.base import BaseEstimator
@@ -28,15 +31,50 @@ from sklearn.base import BaseEstimator
 __all__ = ["CosineSchedule", "Schedule", "StepSchedule"]
 
 
+class _InstanceMethod:
+    """A method that, called on the class itself, says to pass an instance.
+
+    ``learning_rate=StepSchedule`` (the class) has a ``factor`` too, so it
+    passes the estimators' parameter check; the trainer's
+    ``schedule.check()`` would then fail with "missing 1 required positional
+    argument: 'self'", which does not say what to change.
+    """
+
+    def __init__(self, function):
+        self.function = function
+        functools.update_wrapper(self, function)
+
+    def __get__(self, schedule, owner=None):
+        if schedule is not None:
+            return types.MethodType(self.function, schedule)
+        function = self.function
+
+        @functools.wraps(function)
+        def on_the_class(*args, **kwargs):
+            if not args:
+                raise TypeError(
+                    f"{owner.__name__} is a class, not a schedule: pass an "
+                    f"instance, e.g. {owner._example}"
+                )
+            return function(*args, **kwargs)
+
+        return on_the_class
+
+
 class Schedule(BaseEstimator):
     """Base class: a factor of ``learning_rate_init`` for each epoch."""
+
+    #: How an instance is made, for the message when the class is passed.
+    _example = "StepSchedule([30, 60])"
 
     def factor(self, epoch):
         """The step of epoch ``epoch`` (from 0) as a fraction of the initial."""
         raise NotImplementedError
 
+    @_InstanceMethod
     def check(self):
-        """Raise a ValueError naming a parameter out of its range."""
+        """Raise a ValueError naming a parameter out of its range, or a
+        TypeError naming one of the wrong type."""
 
     def __eq__(self, other):
         # Two schedules with the same parameters are the same schedule (a
@@ -70,8 +108,9 @@ class StepSchedule(Schedule):
         self.milestones = milestones
         self.gamma = gamma
 
+    @_InstanceMethod
     def check(self):
-        _check_step_schedule(list(self.milestones), self.gamma)
+        _check_step_schedule(self.milestones, self.gamma)
 
     def factor(self, epoch):
         passed = sum(1 for milestone in self.milestones if epoch >= milestone)
@@ -93,13 +132,27 @@ class CosineSchedule(Schedule):
         Epochs of linear warm-up before the annealing.
     min_factor : float, default=0.0
         The final step, as a fraction of ``learning_rate_init``.
+
+    Examples
+    --------
+    >>> from skmnist import TwoLayerMLPClassifier
+    >>> from skmnist.schedules import CosineSchedule
+    >>> cosine = CosineSchedule(n_epochs=4, warmup_epochs=1, min_factor=0.1)
+    >>> [round(cosine.factor(epoch), 3) for epoch in range(5)]
+    [0.5, 1.0, 0.775, 0.325, 0.1]
+    >>> clf = TwoLayerMLPClassifier(max_iter=4, learning_rate=cosine)
+    >>> clf.get_params()["learning_rate__n_epochs"]
+    4
     """
+
+    _example = "CosineSchedule(n_epochs=100)"
 
     def __init__(self, n_epochs, warmup_epochs=0, min_factor=0.0):
         self.n_epochs = n_epochs
         self.warmup_epochs = warmup_epochs
         self.min_factor = min_factor
 
+    @_InstanceMethod
     def check(self):
         _check_cosine_schedule(self.n_epochs, self.warmup_epochs, self.min_factor)
 
@@ -115,6 +168,17 @@ class CosineSchedule(Schedule):
 
 
 def _check_step_schedule(milestones, gamma):
+    # An iterator would be used up by the first epoch's factor, and a string
+    # is no list of epochs.
+    if (
+        not isinstance(milestones, Iterable)
+        or isinstance(milestones, (str, bytes))
+        or iter(milestones) is milestones
+    ):
+        raise TypeError(
+            "StepSchedule milestones must be a list of epochs, e.g. "
+            f"StepSchedule([30, 60]); got {milestones!r}."
+        )
     if not isinstance(gamma, Real) or not 0 < gamma <= 1:
         raise ValueError(f"StepSchedule gamma must be in (0, 1]; got {gamma!r}.")
     if any(

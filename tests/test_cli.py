@@ -578,6 +578,24 @@ def test_out_never_replaces_the_working_directory(out, tmp_path, monkeypatch, ca
     assert here.is_dir() and os.listdir(tmp_path) == ["empty"]
 
 
+@pytest.mark.parametrize("earlier", [False, True], ids=["empty", "earlier-run"])
+def test_a_symlinked_out_is_refused_before_training(earlier, tmp_path, capsys):
+    # A link was accepted, then the whole run failed at the end ("Not a
+    # directory"), or replaced the link and left ".part.old" debris.
+    real = tmp_path / "real"
+    real.mkdir()
+    if earlier:
+        (real / "results.json").write_text("{}")
+    (tmp_path / "link").symlink_to("real")
+    argv = ["compare", "--out", str(tmp_path / "link")]
+    status, stdout, stderr = run_main(argv, capsys)
+    assert_one_line_error(status, stdout, stderr, "symbolic link", repr(str(real)))
+    assert "plan:" not in stderr  # nothing was trained
+    assert sorted(os.listdir(tmp_path)) == ["link", "real"]
+    assert (tmp_path / "link").is_symlink()
+    assert os.listdir(real) == (["results.json"] if earlier else [])
+
+
 TINY_RUN = ("--models", "softmax", "--n-samples", "200", "--max-iter", "2", "-q")
 
 

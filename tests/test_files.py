@@ -322,3 +322,69 @@ def test_atomic_write_refuses_an_empty_path(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="empty"), atomic_write(""):
         pass
     assert os.listdir(tmp_path) == ["work"] and os.listdir(tmp_path / "work") == []
+
+
+# ----------------------------------------------------------------------
+# Paths that name no file, links that loop, directories behind links
+
+
+@pytest.mark.parametrize("ending", [os.sep, os.sep + os.curdir, os.sep + os.pardir])
+def test_a_path_naming_a_directory_is_refused_before_writing(tmp_path, ending):
+    # abspath drops a trailing separator (and "." resolves to the directory):
+    # "figs/" was written as a file named figs.
+    path = str(tmp_path / "figs") + ending
+    with pytest.raises(ValueError, match="names a directory") as info:
+        check_destination(path, "figure path")
+    assert repr(path) in str(info.value)
+    entered = []
+    with pytest.raises(ValueError, match="names a directory"), atomic_write(path) as f:
+        entered.append(f)
+    assert not entered and os.listdir(tmp_path) == []
+
+
+def test_a_symlink_loop_is_refused_in_words(tmp_path):
+    loop = tmp_path / "model.pkl"
+    loop.symlink_to(loop)
+    with pytest.raises(ValueError, match="symbolic link that loops") as info:
+        check_destination(loop, "checkpoint path")
+    assert repr(str(loop)) in str(info.value)
+    with pytest.raises(ValueError, match="loops"), atomic_write(loop):
+        pass
+    assert os.listdir(tmp_path) == ["model.pkl"] and loop.is_symlink()
+
+
+@pytest.fixture
+def linked_output(tmp_path):
+    """An earlier run's directory ``real`` and a link ``link`` to it."""
+    (tmp_path / "real").mkdir()
+    write(tmp_path / "real", "old.txt")
+    (tmp_path / "link").symlink_to("real")
+    return tmp_path / "link"
+
+
+def _left_as_they_were(tmp_path):
+    assert sorted(os.listdir(tmp_path)) == ["link", "real"]
+    assert (tmp_path / "link").is_symlink()
+    assert os.listdir(tmp_path / "real") == ["old.txt"]
+
+
+def test_a_directory_is_never_written_at_a_symlink(tmp_path, linked_output):
+    with pytest.raises(ValueError, match="symbolic link") as info:
+        check_directory_name(linked_output, "--out")
+    assert repr(str(tmp_path / "real")) in str(info.value)  # the path to give
+    entered = []
+    refused = pytest.raises(ValueError, match="symbolic link")
+    with refused, atomic_directory(linked_output, replaceable=lambda p: True) as tmp:
+        entered.append(tmp)
+    assert not entered
+    _left_as_they_were(tmp_path)
+
+
+def test_a_symlink_made_during_the_write_leaves_no_debris(tmp_path, linked_output):
+    target = tmp_path / "out"
+    refused = pytest.raises(ValueError, match="symbolic link")
+    with refused, atomic_directory(target, replaceable=lambda p: True) as tmp:
+        write(tmp, "new.txt")
+        os.rename(linked_output, target)  # the link takes the name meanwhile
+    assert sorted(os.listdir(tmp_path)) == ["out", "real"]
+    assert target.is_symlink() and os.listdir(tmp_path / "real") == ["old.txt"]

@@ -3,6 +3,7 @@
 Without matplotlib: ``test_plotting_without_matplotlib.py``.
 """
 
+import os
 import types
 
 import numpy as np
@@ -246,3 +247,43 @@ def test_misclassified_digit_labels_are_readable():
     )
     sizes = [text.get_fontsize() for text in fig.axes[0].texts]
     assert len(sizes) == 4 and min(sizes) >= 12
+
+
+@pytest.mark.parametrize(
+    "where, fragment",
+    [
+        ("figs/", "names a directory"),
+        ("missing/x.png", "does not exist; create it first"),
+    ],
+    ids=["trailing-separator", "missing-directory"],
+)
+def test_save_figure_checks_its_destination_before_drawing(
+    where, fragment, tmp_path, monkeypatch
+):
+    # "figs/" was written as a file named figs; a missing directory gave a
+    # FileNotFoundError naming the temporary ".x.png.<pid>.<hex>.part".
+    fig = plotting.plot_confusion_matrix([0, 1], [1, 1])
+    drawn = []
+    monkeypatch.setattr(fig, "savefig", lambda *args, **kwargs: drawn.append(args))
+    path = f"{tmp_path}/{where}"
+    with pytest.raises(ValueError, match=fragment) as info:
+        plotting.save_figure(fig, path)
+    assert repr(path) in str(info.value) and ".part" not in str(info.value)
+    assert not drawn and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "module", ["skmnist.plotting", "skmnist._plot_images", "skmnist._plot_canvas"]
+)
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an example must not warn either
+        result = doctest.testmod(
+            importlib.import_module(module), optionflags=doctest.ELLIPSIS
+        )
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -1,6 +1,7 @@
 """Per-epoch learning-rate schedules (issue 23): values, resume, clone, search."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -52,6 +53,34 @@ def test_invalid_schedules_are_refused_before_training(digits, schedule, message
     X, y = digits
     with pytest.raises(ValueError, match=message):
         TwoLayerMLPClassifier(n_hidden=8, learning_rate=schedule).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "schedule, message",
+    [
+        (StepSchedule, "StepSchedule is a class, not a schedule: pass an instance"),
+        (CosineSchedule, "e.g. CosineSchedule(n_epochs=100)"),
+        (StepSchedule(2), "milestones must be a list of epochs"),
+        (StepSchedule(None), "milestones must be a list of epochs"),
+        # An iterator would be used up by the first epoch.
+        (StepSchedule(iter([2])), "milestones must be a list of epochs"),
+    ],
+    ids=["step-class", "cosine-class", "int", "none", "iterator"],
+)
+def test_a_class_or_milestones_of_the_wrong_type_get_a_clear_type_error(
+    digits, schedule, message
+):
+    X, y = digits
+    clf = TwoLayerMLPClassifier(n_hidden=8, learning_rate=schedule)
+    with pytest.raises(TypeError, match=re.escape(message)):
+        clf.fit(X, y)
+    assert not hasattr(clf, "coefs_")
+
+
+def test_a_schedule_class_still_checks_an_instance_given_explicitly():
+    StepSchedule.check(StepSchedule([2]))
+    with pytest.raises(ValueError, match="gamma"):
+        StepSchedule.check(StepSchedule([2], gamma=2))
 
 
 @pytest.mark.parametrize("Estimator", [SoftmaxSGDClassifier, TwoLayerMLPClassifier])
