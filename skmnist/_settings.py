@@ -48,21 +48,25 @@ def hyperparameter(constraints, kind, doc, default=_MISSING):
     return dataclasses.field(default=default, metadata=metadata)
 
 
-class _CallableInstance(HasMethods):
-    """A callable object that is not a class: ``RandomShift()``, not ``RandomShift``.
+class _InstanceWith(HasMethods):
+    """An object with these methods that is not a class: ``RandomShift()``,
+    not ``RandomShift`` (whose methods a class has too, unbound).
 
     (A ``HasMethods`` so that scikit-learn's validation accepts it as a
     constraint.)
     """
 
-    def __init__(self):
-        super().__init__(["__call__"])
+    def __init__(self, methods, example):
+        super().__init__(methods)
+        self.example = example
 
     def is_satisfied_by(self, val):
-        return callable(val) and not isinstance(val, type)
+        if isinstance(val, type):
+            return False
+        return all(callable(getattr(val, name, None)) for name in self.methods)
 
     def __str__(self):
-        return "a callable instance such as RandomShift() (not a class)"
+        return f"an instance such as {self.example} (not a class)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +79,10 @@ class OptimizerSettings:
         "Update rule: SGD with (Nesterov's) momentum, or Adam.",
     )
     learning_rate: Any = hyperparameter(
-        [StrOptions({"constant", "invscaling", "adaptive"}), HasMethods(["factor"])],
+        [
+            StrOptions({"constant", "invscaling", "adaptive"}),
+            _InstanceWith(["factor"], "StepSchedule([30, 60])"),
+        ],
         "{'constant', 'invscaling', 'adaptive'} or a schedule",
         "Step-size schedule. A schedule object of :mod:`skmnist.schedules` "
         "(``StepSchedule``, ``CosineSchedule`` with warm-up) sets each epoch's "
@@ -213,7 +220,7 @@ class TrainingSettings:
         "means ``min(n_batches_per_epoch, patience // 2)`` as in the tutorial.",
     )
     augment: Any = hyperparameter(
-        [None, _CallableInstance()],
+        [None, _InstanceWith(["__call__"], "RandomShift()")],
         "callable or None",
         "Training-time augmentation: called as ``augment(X_batch, rng)`` on "
         "each dense training minibatch (a copy) with a "

@@ -20,9 +20,7 @@ Examples
 [0.5, 1.0, 0.854, 0.5, 0.146, 0.0]
 """
 
-import functools
 import math
-import types
 from collections.abc import Iterable
 from numbers import Integral, Real
 
@@ -31,47 +29,13 @@ from sklearn.base import BaseEstimator
 __all__ = ["CosineSchedule", "Schedule", "StepSchedule"]
 
 
-class _InstanceMethod:
-    """A method that, called on the class itself, says to pass an instance.
-
-    ``learning_rate=StepSchedule`` (the class) has a ``factor`` too, so it
-    passes the estimators' parameter check; the trainer's
-    ``schedule.check()`` would then fail with "missing 1 required positional
-    argument: 'self'", which does not say what to change.
-    """
-
-    def __init__(self, function):
-        self.function = function
-        functools.update_wrapper(self, function)
-
-    def __get__(self, schedule, owner=None):
-        if schedule is not None:
-            return types.MethodType(self.function, schedule)
-        function = self.function
-
-        @functools.wraps(function)
-        def on_the_class(*args, **kwargs):
-            if not args:
-                raise TypeError(
-                    f"{owner.__name__} is a class, not a schedule: pass an "
-                    f"instance, e.g. {owner._example}"
-                )
-            return function(*args, **kwargs)
-
-        return on_the_class
-
-
 class Schedule(BaseEstimator):
     """Base class: a factor of ``learning_rate_init`` for each epoch."""
-
-    #: How an instance is made, for the message when the class is passed.
-    _example = "StepSchedule([30, 60])"
 
     def factor(self, epoch):
         """The step of epoch ``epoch`` (from 0) as a fraction of the initial."""
         raise NotImplementedError
 
-    @_InstanceMethod
     def check(self):
         """Raise a ValueError naming a parameter out of its range, or a
         TypeError naming one of the wrong type."""
@@ -108,7 +72,6 @@ class StepSchedule(Schedule):
         self.milestones = milestones
         self.gamma = gamma
 
-    @_InstanceMethod
     def check(self):
         _check_step_schedule(self.milestones, self.gamma)
 
@@ -145,14 +108,11 @@ class CosineSchedule(Schedule):
     4
     """
 
-    _example = "CosineSchedule(n_epochs=100)"
-
     def __init__(self, n_epochs, warmup_epochs=0, min_factor=0.0):
         self.n_epochs = n_epochs
         self.warmup_epochs = warmup_epochs
         self.min_factor = min_factor
 
-    @_InstanceMethod
     def check(self):
         _check_cosine_schedule(self.n_epochs, self.warmup_epochs, self.min_factor)
 
