@@ -62,9 +62,9 @@ class SoftmaxSGDClassifier(BaseMinibatchClassifier):
         Lowest training loss (None when a validation set is monitored).
     loss_curve_ : list of float
         Training loss of each epoch: the weighted mean cross-entropy of the
-        samples trained on, plus the penalty (once averaging has begun, the
-        average's on the whole training set, unless early stopping watches a
-        validation set); continued by warm starts and ``partial_fit``.
+        samples trained on, each batch's before its step, plus the penalty
+        (the iterates', also when averaging, as in ``SGDClassifier``);
+        continued by warm starts and ``partial_fit``.
     validation_scores_ : list of float or None
         Validation accuracy at each check (None without validation).
     validation_loss_curve_ : list of float or None
@@ -249,9 +249,9 @@ class TwoLayerMLPClassifier(BaseMinibatchClassifier):
         Lowest training loss (None when a validation set is monitored).
     loss_curve_ : list of float
         Training loss of each epoch: the weighted mean cross-entropy of the
-        samples trained on, plus the penalty (once averaging has begun, the
-        average's on the whole training set, unless early stopping watches a
-        validation set); continued by warm starts and ``partial_fit``.
+        samples trained on, each batch's before its step, plus the penalty
+        (the iterates', also when averaging, as in ``SGDClassifier``);
+        continued by warm starts and ``partial_fit``.
     validation_scores_ : list of float or None
         Validation accuracy at each check.
     validation_loss_curve_ : list of float or None

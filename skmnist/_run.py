@@ -178,7 +178,6 @@ class _Run:
         self.incremental = incremental
         self.n_epochs = 1 if incremental else settings.max_iter
         self.listeners = []
-        self.evaluate_training = None
         self.epoch = 0
         self.n_batches = 0
         self.last_batch = False
@@ -326,14 +325,12 @@ class _Run:
         # one of the data loss, so it is compared with the data loss alone.
         if not trained_loss < self.step.divergence_limit:
             self._diverged(trained_loss)
-        scored, data_loss = state.params, trained_loss
-        # Until averaging begins the solution is the iterate itself, which
-        # the running batch loss already describes.
-        if self.evaluate_training is not None and state.average.begun:
-            scored = state.solution
-            data_loss = self.evaluate_training.loss(scored)
-        penalty = state.layout.penalty(scored, self.settings.alpha)
-        history.loss_curve.append(data_loss + penalty)
+        # The iterates' running loss, averaging or not, as SGDClassifier's:
+        # averaging changes the model returned, never the path to it or when
+        # it stops. (Scoring the average instead took a pass over the data
+        # each epoch, half a softmax epoch's arithmetic.)
+        penalty = state.layout.penalty(state.params, self.settings.alpha)
+        history.loss_curve.append(trained_loss + penalty)
 
     def _diverged(self, loss):
         lr = self.state.optimizer.learning_rate_init

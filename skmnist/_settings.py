@@ -135,9 +135,10 @@ class OptimizerSettings:
         "Average the iterates (Polyak-Ruppert); an int starts averaging after "
         "that many samples of this ``fit``, or of the ``partial_fit`` calls "
         "since the first (0, like False, does not average, as in "
-        "``SGDClassifier``). Unless early stopping watches a validation set, each "
-        "epoch's training loss is then the average's, on the whole training set "
-        "(one forward pass an epoch, from the epoch averaging begins).",
+        "``SGDClassifier``). The average is the model returned and the one "
+        "validation scores; the training loss and the rules that read it "
+        "follow the iterates' running loss, as in ``SGDClassifier``: without a "
+        "validation set, averaging never changes when training stops.",
     )
 
 

@@ -161,14 +161,6 @@ class Trainer:
                     validation=scores if watched else None,
                 )
             )
-        if not watched and run.state.average is not None:
-            # With averaging, the running batch loss describes the raw
-            # iterates, not the solution: when that loss decides when to
-            # stop, score the average itself once an epoch instead (once
-            # averaging has begun: skmnist._run._Run._end_epoch).
-            run.evaluate_training = Evaluator(
-                self.model, run.state.layout, data, run.state.params
-            )
         schedule = self.config.optimizer.learning_rate
         if not isinstance(schedule, str):
             step = run.state.optimizer.learning_rate_init

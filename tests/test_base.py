@@ -259,11 +259,13 @@ def test_warm_start_continues_the_previous_fit(make, small):
     est = make(random_state=0, max_iter=3, warm_start=True, tol=0)
     with pytest.warns(ConvergenceWarning):
         est.fit(X, y)
-    first_loss = est.loss_curve_[-1]
     with pytest.warns(ConvergenceWarning):
         est.fit(X, y)
     assert len(est.loss_curve_) == 6
-    assert est.loss_curve_[3] < first_loss * 1.05
+    # The second fit starts from the first one's model (for the softmax, its
+    # average over three epochs), not from a new initialisation, whose first
+    # epoch (same seed) would repeat the curve's first bit for bit.
+    assert est.loss_curve_[3] < est.loss_curve_[0]
 
 
 def test_predict_log_proba_is_stable_and_consistent(make, small):

@@ -19,6 +19,7 @@ from sklearn.datasets import (
     make_blobs,
 )
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
@@ -360,11 +361,14 @@ def test_auto_sgd_step_converges_on_standardised_data(name, batch_size, Estimato
         max_iter=5 if batch_size == 1 else 30,
     )
     clf.fit(X, y)
-    # Converged: far below the loss of predicting the class frequencies
-    # (a step too large for one sample at a time ended above it).
+    # Converged: the model's loss far below that of predicting the class
+    # frequencies (a step too large for one sample at a time ended above
+    # it). The model's, not the last epoch's running loss: with averaging,
+    # one sample at a time, the iterates stay noisy where their average
+    # has settled.
     frequencies = np.bincount(y) / len(y)
     prior_loss = -np.sum(frequencies * np.log(frequencies))
-    assert clf.loss_curve_[-1] < 0.5 * prior_loss
+    assert log_loss(y, clf.predict_proba(X)) < 0.5 * prior_loss
     assert clf.score(X, y) > 0.9
 
 
