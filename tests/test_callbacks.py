@@ -581,3 +581,102 @@ def test_import_skmnist_loads_neither_the_callback_api_nor_rich():
         print([name for name in ("sklearn.callback", "rich") if name in sys.modules])
         """)
     assert out.strip() == "[]"
+
+
+# ----------------------------------------------------------------------
+# Checkpoint's files: whose model they hold after an interrupted fit, and
+# the paths refused before training
+# ----------------------------------------------------------------------
+@pytest.fixture
+def small400(digits):
+    X, y = digits
+    return X[:400], y[:400]
+
+
+def _checkpointed_fit(n_hidden, path, *callbacks, every=5, **fit_params):
+    from skmnist.callbacks import Checkpoint
+
+    clf = TwoLayerMLPClassifier(n_hidden=n_hidden, max_iter=10, tol=0, random_state=0)
+    clf.set_callbacks(Checkpoint(path, every=every), *callbacks)
+    return clf.fit(*fit_params.pop("data"), **fit_params)
+
+
+def _interrupted(n_hidden, path, epoch, **fit_params):
+    with pytest.warns(UserWarning, match="interrupted"):
+        return _checkpointed_fit(n_hidden, path, _Interrupt(epoch), **fit_params)
+
+
+@needs_callback_api
+def test_a_new_fit_interrupted_before_its_first_write_leaves_no_earlier_model(
+    small400, tmp_path
+):
+    X, y = small400
+    path = tmp_path / "mlp.pkl"
+    validation = {"X_val": X[:100], "y_val": y[:100]}
+    _checkpointed_fit(
+        8, path, data=small400, **validation
+    )  # run A: 10 epochs, n_hidden=8
+    assert _load(path).n_iter_ == 10 and (tmp_path / "mlp.best.pkl").exists()
+
+    _interrupted(32, path, epoch=3, data=small400)  # run B: no validation set
+    # Run A's models would pass for run B's.
+    assert os.listdir(tmp_path) == []
+
+    _interrupted(32, path, epoch=3, data=small400, **validation)
+    best = _load(tmp_path / "mlp.best.pkl")  # run C's own best epoch
+    assert best.n_hidden == 32 and best.n_iter_ <= 2
+    assert os.listdir(tmp_path) == ["mlp.best.pkl"]
+
+
+@needs_callback_api
+def test_a_continued_fit_keeps_the_checkpoint_it_resumes_from(small400, tmp_path):
+    from skmnist.callbacks import Checkpoint
+
+    path = tmp_path / "mlp.pkl"
+    _interrupted(8, path, epoch=8, data=small400)
+    resumed = _load(path)
+    assert resumed.n_iter_ == 5
+    resumed.set_callbacks(Checkpoint(path, every=5))
+    resumed.partial_fit(*small400)  # epoch 6: not one to write
+    assert _load(path).n_iter_ == 5  # still there to resume from
+    resumed.set_params(warm_start=True, max_iter=1).fit(*small400)
+    assert _load(path).n_iter_ == 5
+
+
+@needs_callback_api
+def test_a_linked_checkpoint_loses_its_target_and_keeps_the_link(small400, tmp_path):
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "mlp.pkl"
+    link = tmp_path / "mlp.pkl"
+    link.symlink_to(target)
+    _checkpointed_fit(8, link, data=small400)
+    assert _load(target).n_iter_ == 10
+
+    _interrupted(32, link, epoch=3, data=small400)
+    assert link.is_symlink() and os.listdir(tmp_path / "runs") == []
+    _checkpointed_fit(32, link, data=small400)  # written through the link again
+    assert _load(target).n_hidden == 32
+
+
+@needs_callback_api
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (lambda d: f"{d}/ckpt/", "names a directory"),
+        (lambda d: os.symlink("loop", d / "loop") or d / "loop", "loops"),
+    ],
+    ids=["trailing-separator", "symlink-loop"],
+)
+def test_a_path_that_names_no_file_is_refused_before_training(
+    make, fragment, small400, tmp_path
+):
+    from skmnist.callbacks import Checkpoint
+
+    path = make(tmp_path)
+    before = sorted(os.listdir(tmp_path))
+    clf = TwoLayerMLPClassifier(n_hidden=8, max_iter=2)
+    clf.set_callbacks(Checkpoint(path, best_path=None))
+    with pytest.raises(ValueError, match=fragment) as info:
+        clf.fit(*small400)
+    assert repr(str(path)) in str(info.value)
+    assert not hasattr(clf, "coefs_") and sorted(os.listdir(tmp_path)) == before
