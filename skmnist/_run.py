@@ -9,7 +9,6 @@ the epochs update; :class:`History` is what they record.
 
 import dataclasses
 import warnings
-from dataclasses import asdict
 from typing import Any, Optional
 
 import numpy as np
@@ -154,16 +153,18 @@ class ContinuationTerms:
         return {
             "weight_scaling": self.weight_scaling,
             "class_weights": class_weights,
-            "optimizer_settings": None if settings is None else asdict(settings),
+            "optimizer_settings": None
+            if settings is None
+            else dataclasses.asdict(settings),
         }
 
 
 class _Run:
     """One call's passes over the data; the ``fit`` its listeners are told about."""
 
-    def __init__(self, settings, model, state, data, start, incremental, terms=None):
+    def __init__(self, settings, model, state, data, start, incremental, terms):
         self.settings = settings
-        self.terms = ContinuationTerms() if terms is None else terms
+        self.terms = terms
         self.model = model
         self.state = state
         self.data = data
