@@ -46,7 +46,6 @@ PHASES = {
         ("_optimizers.py", "step"),
         ("_optimizers.py", "update"),
     ],
-    "scoring between epochs": [("_run.py", "_end_epoch")],
 }
 #: What a fit does before and after its epochs (validation, labels, the
 #: "auto" step's data scale, building the fitted network) is all that lies
@@ -77,26 +76,10 @@ def profile_epoch(make, X, y):
         phase: sum(cumulative(stats, *where) for where in functions)
         for phase, functions in PHASES.items()
     }
-    # The scoring pass's own products are counted under scoring.
-    phases["matrix products"] -= _products_in_scoring(stats)
     in_epochs = cumulative(stats, *EPOCHS)
     phases["bookkeeping in the epoch"] = in_epochs - sum(phases.values())
     phases["before and after the epochs"] = total - in_epochs
     return total, phases
-
-
-def _products_in_scoring(stats):
-    """Seconds of the forward passes the scoring makes (its products, which
-    ``matmul`` counts with training's, plus a bias addition each)."""
-    for (path, _, function), value in stats.stats.items():
-        if path.endswith("_models.py") and function == "forward":
-            callers = value[4]
-            return sum(
-                timing[3]
-                for (_, _, caller), timing in callers.items()
-                if caller == "logits_in_chunks"
-            )
-    return 0.0
 
 
 def main():

@@ -35,6 +35,7 @@ from ._settings import (
     OptimizerSettings,
     TrainingSettings,
     derive_from_declarations,
+    same_value,
     settings_from,
 )
 from ._trainer import Start, Trainer, TrainerConfig
@@ -98,7 +99,6 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
             raise ValueError("X_val and y_val must be given together.")
         return self._fit(X, y, sample_weight, (X_val, y_val), incremental=False)
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``X``, continuing from the current state.
 
@@ -133,10 +133,13 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
         self : object
             The updated estimator.
         """
-        # _fit_context checks the parameters of a first call only, and turns
-        # the global switch off inside; alpha, dropout, batch_size... may have
-        # changed since, and checking them costs microseconds.
-        self._validate_params()
+        return self._partial_fit(X, y, classes, sample_weight)
+
+    # Named apart from partial_fit: _fit_context checks the parameters of a
+    # method of that name on its first call only, while alpha, dropout,
+    # batch_size... may change between calls.
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _partial_fit(self, X, y, classes, sample_weight):
         return self._fit(
             X, y, sample_weight, (None, None), incremental=True, classes=classes
         )
@@ -405,7 +408,7 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
             changed += [
                 name
                 for name in self._fixed_parameters
-                if name in trained and not _same_value(current[name], trained[name])
+                if name in trained and not same_value(current[name], trained[name])
             ]
         if changed:
             how = "partial_fit" if continuing else "a warm-started fit"
@@ -428,22 +431,3 @@ class BaseMinibatchClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimat
                 "the parameters back, or refit."
             )
         return self._trained_network()
-
-
-def _same_value(a, b):
-    """Whether a parameter kept the value the model was trained under.
-
-    The trained value is a copy (``dataclasses.asdict``), so an object that
-    defines no equality of its own (a user's schedule) is compared by its
-    type and attributes rather than by identity.
-    """
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    if type(a).__eq__ is object.__eq__ and hasattr(a, "__dict__"):
-        mine, theirs = vars(a), getattr(b, "__dict__", {})
-        return (
-            type(a) is type(b)
-            and mine.keys() == theirs.keys()
-            and all(_same_value(value, theirs[name]) for name, value in mine.items())
-        )
-    return bool(np.all(a == b))

@@ -95,8 +95,18 @@ class ScheduledStep(Listener):
         self.schedule = schedule
         self.learning_rate_init = learning_rate_init
 
+    def on_train_begin(self, fit):
+        # Every epoch this call may run, before the first: a bad factor
+        # found mid-fit would end it with a model half trained.
+        first = len(fit.history.loss_curve)
+        for epoch in range(first, first + fit.n_epochs):
+            self._factor(epoch)
+
     def on_epoch_begin(self, fit):
         epoch = len(fit.history.loss_curve)
+        fit.set_learning_rate(self.learning_rate_init * self._factor(epoch))
+
+    def _factor(self, epoch):
         factor = self.schedule.factor(epoch)
         # A user's schedule may return anything; a bad factor would otherwise
         # surface later as a "diverged" error blaming learning_rate_init.
@@ -106,7 +116,7 @@ class ScheduledStep(Listener):
                 f"learning_rate={self.schedule!r} returned factor({epoch}) = "
                 f"{factor!r}; a schedule's factor must be a finite number >= 0."
             )
-        fit.set_learning_rate(self.learning_rate_init * factor)
+        return factor
 
 
 class VerboseReport(Listener):

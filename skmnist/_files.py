@@ -190,7 +190,9 @@ def check_destination(path, what="file"):
 def _refuse_link(path, what="directory"):
     """A directory is written by renaming a new one into its place, which at
     a symbolic link would replace the link instead of filling its target."""
-    if os.path.islink(path):
+    # abspath drops a trailing separator or "/.", through which islink would
+    # see the target directory instead of the link.
+    if os.path.islink(os.path.abspath(os.fspath(path))):
         raise ValueError(
             f"{what} {os.fspath(path)!r} is a symbolic link, which is never "
             "replaced: give the directory's own path, e.g. "

@@ -327,8 +327,8 @@ class _Run:
         if not trained_loss < self.step.divergence_limit:
             self._diverged(trained_loss)
         # The iterates' running loss, averaging or not, as SGDClassifier's:
-        # averaging changes the model returned, never the path to it or when
-        # it stops. (Scoring the average instead took a pass over the data
+        # within a call, averaging changes the model returned, never the path
+        # to it or when it stops. (Scoring the average instead took a pass over the data
         # each epoch, half a softmax epoch's arithmetic.)
         penalty = state.layout.penalty(state.params, self.settings.alpha)
         history.loss_curve.append(trained_loss + penalty)

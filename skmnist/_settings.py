@@ -48,6 +48,54 @@ def hyperparameter(constraints, kind, doc, default=_MISSING):
     return dataclasses.field(default=default, metadata=metadata)
 
 
+def same_value(a, b):
+    """Whether two values of a parameter are the same: ``a`` as set now, ``b``
+    as a trained model recorded it (a deep copy, or a loaded one).
+
+    Arrays, sequences and dicts compare element by element (NaN equal to
+    NaN), and an object that defines no equality of its own (a user's
+    schedule) by its type and attributes, not by identity.
+    """
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        numeric = a.dtype.kind in "fc" and b.dtype.kind in "fc"
+        return bool(np.array_equal(a, b, equal_nan=numeric))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and _same_items(a, b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and _same_items(
+            [a[k] for k in a], [b[k] for k in a]
+        )
+    if _is_nan(a) and _is_nan(b):
+        return True
+    if type(a).__eq__ is object.__eq__:
+        return type(a) is type(b) and same_value(_attributes(a), _attributes(b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # an equality that yields no single truth
+        return False
+
+
+def _same_items(a, b):
+    return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+
+
+def _is_nan(value):
+    return isinstance(value, Real) and value != value
+
+
+def _attributes(obj):
+    """An object's attributes by name: its ``__dict__`` and its slots."""
+    found = dict(getattr(obj, "__dict__", {}))
+    for kind in type(obj).__mro__:
+        for name in getattr(kind, "__slots__", ()):
+            if hasattr(obj, name) and name not in ("__dict__", "__weakref__"):
+                found[name] = getattr(obj, name)
+    return found
+
+
 class _InstanceWith(HasMethods):
     """An object with these methods that is not a class: ``RandomShift()``,
     not ``RandomShift`` (whose methods a class has too, unbound).
@@ -63,7 +111,14 @@ class _InstanceWith(HasMethods):
     def is_satisfied_by(self, val):
         if isinstance(val, type):
             return False
-        return all(callable(getattr(val, name, None)) for name in self.methods)
+        # In the class's own dictionaries, as a call looks them up: an
+        # instance attribute named __call__ does not make an object callable,
+        # and getattr on the class would find the metaclass's.
+        kind = type(val)
+        return all(
+            any(callable(vars(each).get(name)) for each in kind.__mro__)
+            for name in self.methods
+        )
 
     def __str__(self):
         return f"an instance such as {self.example} (not a class)"
@@ -138,7 +193,9 @@ class OptimizerSettings:
         "``SGDClassifier``). The average is the model returned and the one "
         "validation scores; the training loss and the rules that read it "
         "follow the iterates' running loss, as in ``SGDClassifier``: without a "
-        "validation set, averaging never changes when training stops.",
+        "validation set, averaging never changes when a fit, or a sequence of "
+        "``partial_fit`` calls, stops (a warm start continues from the "
+        "average, so its path does depend on it).",
     )
 
 

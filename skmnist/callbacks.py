@@ -146,8 +146,10 @@ class Checkpoint(_FitCallback):
     first ``partial_fit``) first removes the files an earlier run left at
     ``path`` and ``best_path``, so that what an interrupted fit leaves there
     is its own model or nothing, never another run's. A fit that continues a
-    trained model (``partial_fit``, ``warm_start``) keeps them: they hold an
-    earlier epoch of that model, the one a resumed fit started from.
+    trained model (``partial_fit``, ``warm_start``) keeps them, as an earlier
+    epoch of that model, until it writes its own: ``path`` at its next
+    multiple of ``every``, ``best_path`` at its own best validation check
+    (each call compares only its own checks, the first one included).
 
     Examples
     --------

@@ -26,6 +26,8 @@ from numbers import Integral, Real
 
 from sklearn.base import BaseEstimator
 
+from ._settings import same_value
+
 __all__ = ["CosineSchedule", "Schedule", "StepSchedule"]
 
 
@@ -43,7 +45,9 @@ class Schedule(BaseEstimator):
     def __eq__(self, other):
         # Two schedules with the same parameters are the same schedule (a
         # partial_fit compares the one it continues with the current one).
-        return type(self) is type(other) and self.get_params() == other.get_params()
+        return type(self) is type(other) and same_value(
+            self.get_params(), other.get_params()
+        )
 
     def __hash__(self):
         return hash((type(self).__name__, repr(sorted(self.get_params().items()))))

@@ -578,8 +578,9 @@ def test_out_never_replaces_the_working_directory(out, tmp_path, monkeypatch, ca
     assert here.is_dir() and os.listdir(tmp_path) == ["empty"]
 
 
+@pytest.mark.parametrize("suffix", ["", "/", "/."], ids=["link", "link/", "link/."])
 @pytest.mark.parametrize("earlier", [False, True], ids=["empty", "earlier-run"])
-def test_a_symlinked_out_is_refused_before_training(earlier, tmp_path, capsys):
+def test_a_symlinked_out_is_refused_before_training(earlier, suffix, tmp_path, capsys):
     # A link was accepted, then the whole run failed at the end ("Not a
     # directory"), or replaced the link and left ".part.old" debris.
     real = tmp_path / "real"
@@ -587,7 +588,9 @@ def test_a_symlinked_out_is_refused_before_training(earlier, tmp_path, capsys):
     if earlier:
         (real / "results.json").write_text("{}")
     (tmp_path / "link").symlink_to("real")
-    argv = ["compare", "--out", str(tmp_path / "link")]
+    # "link/" names the link as much as "link" does (islink alone would
+    # follow the trailing separator into the target).
+    argv = ["compare", "--out", str(tmp_path / "link") + suffix]
     status, stdout, stderr = run_main(argv, capsys)
     assert_one_line_error(status, stdout, stderr, "symbolic link", repr(str(real)))
     assert "plan:" not in stderr  # nothing was trained

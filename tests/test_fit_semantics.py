@@ -1272,11 +1272,64 @@ class _Faulty:
 
 
 @pytest.mark.parametrize("bad", [-1.0, float("nan"), np.inf, "0.5", None])
-def test_a_schedules_bad_factor_is_named_and_the_epochs_before_kept(data, bad):
+def test_a_schedules_bad_factor_is_named_before_training(data, bad):
     # Before, a negative or NaN factor surfaced as "training diverged"
-    # blaming learning_rate_init.
-    clf = make(TwoLayerMLPClassifier, learning_rate=_Faulty(bad), max_iter=5)
-    with pytest.warns(UserWarning, match="keeps the model trained so far"):
-        with pytest.raises(ValueError, match=r"returned factor\(2\) = .*finite"):
-            clf.fit(data["X"], data["y"])
-    assert clf.n_iter_ == 2
+    # blaming learning_rate_init, after epochs that changed the model.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = make(TwoLayerMLPClassifier, max_iter=5).fit(data["X"], data["y"])
+    before = clf.coefs_[0].copy()
+    clf.set_params(learning_rate=_Faulty(bad))
+    with pytest.raises(ValueError, match=r"returned factor\(2\) = .*finite"):
+        clf.fit(data["X"], data["y"])
+    assert_array_equal(clf.coefs_[0], before)  # the failed fit changed nothing
+    assert clf.n_iter_ == 5
+
+
+class _Holding:
+    """A user's schedule whose attributes equality must compare by value."""
+
+    __slots__ = ("parts", "nan", "scale")
+
+    def __init__(self, scale=1.0):
+        self.parts = [np.array([1.0, np.nan])]
+        self.nan = float("nan")
+        self.scale = scale
+
+    def factor(self, epoch):
+        return self.scale
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [_Holding(), StepSchedule(np.array([2, 4]))],
+    ids=["slots-arrays-nan", "array-milestones"],
+)
+def test_partial_fit_compares_a_schedule_by_value(schedule, data):
+    # The trained copy (dataclasses.asdict) holds equal arrays, NaN and
+    # slots; an ambiguous or identity comparison refused or crashed.
+    X, y = data["X_small"], data["y_small"]
+    clf = make(TwoLayerMLPClassifier, learning_rate=schedule, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    clf.partial_fit(X, y)
+    assert clf.n_iter_ == 1
+    if isinstance(schedule, _Holding):
+        schedule.scale = 0.5
+        with pytest.raises(ValueError, match="learning_rate changed"):
+            clf.partial_fit(X, y)
+
+
+class _CallAttribute:
+    """Looks callable, is not: ``__call__`` set on the instance."""
+
+    def __init__(self):
+        self.__call__ = lambda X, rng: X
+
+
+def test_an_augment_that_only_looks_callable_is_refused_with_the_parameters(data):
+    clf = make(TwoLayerMLPClassifier, augment=_CallAttribute())
+    with pytest.raises(ValueError, match=r"augment.*\(not a class\)"):
+        clf.fit(data["X_small"], data["y_small"])
+    assert not hasattr(clf, "coefs_")

@@ -100,7 +100,7 @@ def train(model, how, X, y):
         return model.partial_fit(X, y, classes=np.arange(10))
 
 
-def test_trusted_types_name_only_the_skmnist_estimators():
+def test_trusted_types_name_only_skmnist_classes():
     names = skmnist.TRUSTED_TYPES
     assert isinstance(names, list) and all(isinstance(n, str) for n in names)
     for name in names:
