@@ -195,7 +195,10 @@ class OptimizerSettings:
         "follow the iterates' running loss, as in ``SGDClassifier``: without a "
         "validation set, averaging never changes when a fit, or a sequence of "
         "``partial_fit`` calls, stops (a warm start continues from the "
-        "average, so its path does depend on it).",
+        "average, so its path does depend on it). The iterates' loss levels "
+        "off at their noise while the average still improves: to let the "
+        "average converge, raise ``n_iter_no_change`` rather than lower "
+        "``tol``.",
     )
 
 

@@ -57,7 +57,11 @@ def test_feature_names_from_a_dataframe(digits):
 
 @pytest.mark.slow
 def test_reaches_the_multinomial_optimum(digits):
-    """Averaged SGD ends within 0.5% of the optimum LogisticRegression finds."""
+    """Averaged SGD ends within 0.1% of the optimum LogisticRegression finds,
+    given the epochs. The no-improvement rule reads the iterates' loss, which
+    levels off at their noise before their average has converged (as in
+    SGDClassifier: with the default patience this fit stopped after 13
+    epochs, 4% above the optimum), so it is off here."""
     X, y = digits
     alpha = 1e-3
 
@@ -66,12 +70,13 @@ def test_reaches_the_multinomial_optimum(digits):
         nll = -log_proba[np.arange(len(y)), y].mean()
         return nll + 0.5 * alpha * np.sum(est.coef_**2)
 
-    ours = SoftmaxSGDClassifier(alpha=alpha, max_iter=300, tol=1e-6, random_state=0)
-    ours.fit(X, y)
+    ours = SoftmaxSGDClassifier(
+        alpha=alpha, max_iter=300, n_iter_no_change=300, random_state=0
+    )
+    ours.fit(X, y)  # the budget, on purpose (the module ignores its warning)
     reference = LogisticRegression(C=1 / (alpha * len(y)), max_iter=5000, tol=1e-10)
     reference.fit(X, y)
-    assert objective(reference) <= objective(ours) < 1.005 * objective(reference)
-    assert ours.loss_ == pytest.approx(objective(ours), rel=1e-6)
+    assert objective(reference) <= objective(ours) < 1.001 * objective(reference)
 
 
 @pytest.mark.full_data
