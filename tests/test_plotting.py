@@ -280,10 +280,20 @@ def test_docstring_examples(module):
     import importlib
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # an example must not warn either
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         result = doctest.testmod(
             importlib.import_module(module), optionflags=doctest.ELLIPSIS
         )
     assert result.attempted > 0
     assert result.failed == 0
+    # An example must not warn either: nothing from skmnist, nothing pointed
+    # at the example's own lines. The oldest and newest libraries warn about
+    # each other (old matplotlib on new pyparsing, old scikit-learn on new
+    # NumPy); those are not the example's to fix.
+    ours = [
+        f"{w.filename}:{w.lineno}: {w.message}"
+        for w in caught
+        if "skmnist" in w.filename or w.filename.startswith("<doctest")
+    ]
+    assert not ours
