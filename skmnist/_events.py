@@ -28,8 +28,9 @@ Ctrl-C), a warning says which listener failed, and the error is raised.
 """
 
 import math
-import numbers
 import sys
+
+from ._settings import is_number
 
 
 class Listener:
@@ -110,8 +111,7 @@ class ScheduledStep(Listener):
         factor = self.schedule.factor(epoch)
         # A user's schedule may return anything; a bad factor would otherwise
         # surface later as a "diverged" error blaming learning_rate_init.
-        real = isinstance(factor, numbers.Real) and not isinstance(factor, bool)
-        if not (real and 0 <= factor < math.inf):
+        if not (is_number(factor) and 0 <= factor < math.inf):
             raise ValueError(
                 f"learning_rate={self.schedule!r} returned factor({epoch}) = "
                 f"{factor!r}; a schedule's factor must be a finite number >= 0."

@@ -21,6 +21,7 @@ from typing import Optional
 import numpy as np
 
 from ._models import model_from_spec
+from ._settings import is_number
 
 #: Rows scored at a time, to bound the memory of a full pass.
 EVALUATION_CHUNK = 4096
@@ -299,20 +300,14 @@ def _is_count(value):
     )
 
 
-def _is_real(value):
-    return isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(
-        value, bool
-    )
-
-
 # What each saved scalar must be. A decayed step may reach 0; the initial one
 # may not. States saved before ``learning_rate_init`` joined the optimizer's
 # lack it, which is allowed: the rules apply to the keys present.
 _COUNTER_RULES = {"t": _is_count, "n_updates": _is_count}
 _OPTIMIZER_RULES = {
     "n_steps": _is_count,
-    "learning_rate": lambda v: _is_real(v) and 0 <= v < np.inf,
-    "learning_rate_init": lambda v: _is_real(v) and 0 < v < np.inf,
+    "learning_rate": lambda v: is_number(v) and 0 <= v < np.inf,
+    "learning_rate_init": lambda v: is_number(v) and 0 < v < np.inf,
 }
 
 

@@ -83,7 +83,12 @@ def _same_items(a, b):
 
 
 def _is_nan(value):
-    return isinstance(value, Real) and value != value
+    return is_number(value) and value != value
+
+
+def is_number(value):
+    """A real number (NumPy's included), not a bool."""
+    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 def _attributes(obj):
