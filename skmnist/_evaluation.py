@@ -37,23 +37,19 @@ class Evaluator:
 
     def __call__(self, params):
         """Return ``(mean cross-entropy, accuracy)`` of ``params``."""
-        loss = self._score(params, accuracy=True)
+        self._score(params)
         weight = self.data.sample_weight
+        loss = float(np.average(self._nll, weights=weight))
         return loss, float(np.average(self._correct, weights=weight))
 
-    def loss(self, params):
-        """The mean cross-entropy of ``params`` alone (no argmax pass)."""
-        return self._score(params, accuracy=False)
-
-    def _score(self, params, accuracy):
+    def _score(self, params):
+        """Fill the per-row negative log-likelihoods and hits of ``params``."""
         weights, biases = self.layout.views(params)
         X, y = self.data.X, self.data.y
         chunks = logits_in_chunks(self.model, X, weights, biases, params.dtype)
         for rows, logits in chunks:
-            if accuracy:
-                self._correct[rows] = logits.argmax(axis=1) == y[rows]
+            self._correct[rows] = logits.argmax(axis=1) == y[rows]
             self._nll[rows] = softmax_nll_(logits, y[rows])
-        return float(np.average(self._nll, weights=self.data.sample_weight))
 
 
 def divergence_limit(initial_loss, n_classes):
